@@ -1,0 +1,61 @@
+"""Confidence of an extracted field, from evidence that can be checked.
+
+    confidence = label × reading × repairs × validation         (each factor in [0, 1])
+
+- label: how the value was located. 0.97 the full label was read and the value followed it;
+  0.85 only part of the label was read, or the value was shared out from a run of labels or
+  moved across a label (two-column tables); 0.65 no label, taken from the summary table.
+- reading: mean OCR word confidence of the value's lines (Tesseract); 1.0 for a digital text
+  layer; 0.97 for legacy OCR text, which carries no confidences.
+- repairs: 1 − 0.02 per word repaired (floor 0.6): each repair is a guess.
+- validation: 1.0 when the value checks out against its type (a number, an enum value, places
+  in the gazetteer, principle and objective names), or agrees with the summary table; 0.5 when
+  a check fails; 0.35 for an ambiguous number kept as read.
+
+A field the document does not carry is null; its confidence says how sure we are that it is
+absent: 0.95 for optional fields, 0.4 for fields every ficha of its kind should have.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+LABEL_SCORE = {"full": 0.97, "shared": 0.85, "summary": 0.65}
+LEGACY_TEXT_READING = 0.97
+REPAIR_PENALTY = 0.02
+REPAIR_FLOOR = 0.6
+VALIDATION_SCORE = {True: 1.0, None: 1.0, False: 0.5}
+AMBIGUOUS_SCORE = 0.35
+ABSENT_OPTIONAL = 0.95
+ABSENT_EXPECTED = 0.4
+
+
+@dataclass(frozen=True)
+class Evidence:
+    label: str
+    """One of LABEL_SCORE's keys."""
+    reading: float | None
+    """Mean OCR word confidence; None for legacy text."""
+    repairs: int
+    valid: bool | None = None
+    """True/False after a check; None when the field type has no check."""
+    ambiguous: bool = False
+
+    def describe(self) -> tuple[str, ...]:
+        out = [f"label:{self.label}", f"repairs:{self.repairs}"]
+        out.append("reading:legacy" if self.reading is None else f"reading:{self.reading:.2f}")
+        if self.valid is not None:
+            out.append("valid" if self.valid else "invalid")
+        if self.ambiguous:
+            out.append("ambiguous")
+        return tuple(out)
+
+
+def score(evidence: Evidence) -> float:
+    reading = LEGACY_TEXT_READING if evidence.reading is None else evidence.reading
+    repairs = max(REPAIR_FLOOR, 1 - REPAIR_PENALTY * evidence.repairs)
+    validation = AMBIGUOUS_SCORE if evidence.ambiguous else VALIDATION_SCORE[evidence.valid]
+    return round(LABEL_SCORE[evidence.label] * reading * repairs * validation, 3)
+
+
+def absent_score(expected: bool) -> float:
+    return ABSENT_EXPECTED if expected else ABSENT_OPTIONAL

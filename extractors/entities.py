@@ -1,0 +1,72 @@
+"""Named entities with spaCy: Ecuadorian places from the gazetteer, organisations from rules.
+
+No statistical model is loaded: `spacy.blank("es")` with an EntityRuler built from data files
+the project carries, so nothing is downloaded and results do not depend on a model version.
+Matching runs on accent-folded lower-case text, so OCR that lost accents still finds
+"Tulcán" in "Tulcan", and the canonical, accented name comes back as the entity id.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import spacy
+import yaml
+
+from extractors.labels import fold
+
+ORG_PATTERNS = Path(__file__).parent / "data" / "organizaciones.yml"
+
+
+@dataclass(frozen=True)
+class Entity:
+    text: str
+    canonical: str
+    label: str
+    """"LOC" for a gazetteer place, "ORG" for an organisation."""
+    start: int
+    end: int
+
+
+def load_gazetteer(path: Path) -> dict[str, str]:
+    """Folded name → canonical name, for provinces, cantons and aliases."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    names: dict[str, str] = {}
+    for province, cantons in data["provincias"].items():
+        names[fold(province)] = province
+        for canton in cantons:
+            names[fold(canton)] = canton
+    for alias, canonical in (data.get("alias") or {}).items():
+        names[fold(alias)] = canonical
+    return names
+
+
+@lru_cache(maxsize=4)
+def entity_pipeline(gazetteer_path: Path) -> spacy.language.Language:
+    nlp = spacy.blank("es")
+    ruler = nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "LOWER"})
+    patterns = [
+        {"label": "LOC", "pattern": folded, "id": canonical}
+        for folded, canonical in load_gazetteer(gazetteer_path).items()
+    ]
+    orgs = yaml.safe_load(ORG_PATTERNS.read_text(encoding="utf-8"))
+    for canonical, spec in orgs["organizaciones"].items():
+        for phrase in spec.get("frases", []):
+            patterns.append({"label": "ORG", "pattern": fold(phrase), "id": canonical})
+        for tokens in spec.get("tokens", []):
+            patterns.append({"label": "ORG", "pattern": tokens, "id": canonical})
+    ruler.add_patterns(patterns)
+    return nlp
+
+
+def find_entities(text: str, gazetteer_path: Path) -> list[Entity]:
+    """Places and organisations in `text`, with offsets into `text` itself."""
+    folded = fold(text)
+    if len(folded) != len(text):  # a character folded to several: fall back to no offsets
+        folded = text.lower()
+    doc = entity_pipeline(gazetteer_path)(folded)
+    return [
+        Entity(text[e.start_char:e.end_char], e.ent_id_ or e.text, e.label_, e.start_char, e.end_char)
+        for e in doc.ents
+    ]

@@ -1,0 +1,176 @@
+"""Find template labels at the start of OCR'd lines, however the OCR spaced, accented or split them.
+
+Matching works on a "squashed" form of the text (lower case, no accents, letters and digits
+only), so `# depoblacion asistida` still matches `# de población asistida`. A label whose words
+OCR split over two lines matches by its first words (a *head*) on one line and its last words
+(a *tail*) on another; the tail is then dropped from the value.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from rapidfuzz.distance import Levenshtein
+
+MIN_SIMILARITY = 0.86
+"""Share of a long label's letters that must survive OCR for a line prefix to count as it."""
+MIN_HEAD_CHARS = 14
+"""A partial label (its first words only) must be at least this long, squashed."""
+MIN_TAIL_CHARS = 7
+MIN_FUZZY_CHARS = 12
+"""Labels shorter than this (squashed) must be read exactly."""
+
+
+def fold(text: str) -> str:
+    """Lower case without accents: the form labels and places are compared in."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+
+
+def squash(text: str) -> tuple[str, list[int]]:
+    """Letters and digits of `fold(text)`, with each one's index in `text`."""
+    chars, index = [], []
+    for i, ch in enumerate(text):
+        for c in fold(ch):
+            if c.isalnum():
+                chars.append(c)
+                index.append(i)
+    return "".join(chars), index
+
+
+@dataclass(frozen=True)
+class LabelHit:
+    key: str
+    """The field (or stop heading) the label belongs to."""
+    label: str
+    rest: str
+    """The line after the label: the start of the value, if any."""
+    partial: bool
+    """Only the label's first words were printed on this line."""
+
+
+@dataclass(frozen=True)
+class _Label:
+    key: str
+    text: str
+    squashed: str
+    case_sensitive: bool
+    word_ends: tuple[int, ...]
+    """Squashed offsets where a word of the label ends: the places a head may stop."""
+
+
+def _word_ends(label: str) -> tuple[int, ...]:
+    ends, total = [], 0
+    for word in label.split():
+        total += len(squash(word)[0])
+        ends.append(total)
+    return tuple(ends)
+
+
+_LEADING_JUNK = re.compile(r"^[\s:;.,\-–—|_·•*)\]]+")
+
+
+def strip_junk(text: str) -> str:
+    """Drop the punctuation OCR leaves between a label and its value (': ', '- ', '. ')."""
+    return _LEADING_JUNK.sub("", text).strip()
+
+
+class LabelMatcher:
+    """All labels of a template, longest first, matched against the start of a line."""
+
+    def __init__(self, labels: list[tuple[str, str, bool]]):
+        """`labels`: (key, label text, case_sensitive)."""
+        built = [
+            _Label(key, text, squash(text)[0], cs, _word_ends(text)) for key, text, cs in labels
+        ]
+        self._labels = sorted(built, key=lambda l: len(l.squashed), reverse=True)
+
+    def match(self, line: str) -> LabelHit | None:
+        """The label the line opens with, if any (full label first, then a head)."""
+        stripped = line.strip()
+        if not stripped:
+            return None
+        line_sq, index = squash(stripped)
+        for label in self._labels:
+            if label.case_sensitive:
+                hit = self._match_exact_word(label, stripped)
+            else:
+                hit = self._match_prefix(label, stripped, line_sq, index)
+            if hit:
+                return hit
+        return None
+
+    def tail_length(self, line: str) -> int:
+        """Characters at the start of `line` that are the last words of a split label, else 0."""
+        stripped = line.lstrip()
+        offset = len(line) - len(stripped)
+        line_sq, index = squash(stripped)
+        for label in self._labels:
+            if label.case_sensitive:
+                continue
+            for k, start in enumerate(label.word_ends[:-1]):
+                tail = label.squashed[start:]
+                if not _is_tail(label.text.split()[k + 1:], tail) or len(line_sq) < len(tail):
+                    continue
+                length = _best_prefix(tail, stripped, line_sq, index)
+                if length is not None:
+                    end = index[length - 1] + 1
+                    if stripped[end:end + 1] == ")":
+                        end += 1
+                    return offset + end
+        return 0
+
+    @staticmethod
+    def _match_exact_word(label: _Label, line: str) -> LabelHit | None:
+        for variant in {label.text, fold(label.text).upper()}:
+            if line.startswith(variant) and not line[len(variant):len(variant) + 1].isalpha():
+                return LabelHit(label.key, label.text, strip_junk(line[len(variant):]), False)
+        return None
+
+    def _match_prefix(self, label: _Label, line: str, line_sq: str, index: list[int]) -> LabelHit | None:
+        target = label.squashed
+        if len(target) < 5:
+            # short labels must match exactly and end at a word boundary
+            if line_sq.startswith(target) and not line[index[len(target) - 1] + 1:][:1].isalpha():
+                return LabelHit(label.key, label.text, strip_junk(line[index[len(target) - 1] + 1:]), False)
+            return None
+        for stop in reversed(label.word_ends):
+            head = target[:stop]
+            if stop < len(target) and stop < MIN_HEAD_CHARS:
+                break
+            best = _best_prefix(head, line, line_sq, index)
+            if best is not None:
+                end = index[best - 1] + 1
+                rest = line[end:]
+                if rest[:1].isalpha() and stop == len(target) and rest[:1].islower():
+                    continue  # the label word runs on ("Contextos" is not "Contexto")
+                return LabelHit(label.key, label.text, strip_junk(rest), stop < len(target))
+        return None
+
+
+
+def _allowed_edits(length: int) -> int:
+    """Edits OCR may have made to a label of this squashed length: none to a short one,
+    whose one-letter variants are ordinary words ("Territorios")."""
+    return 0 if length < MIN_FUZZY_CHARS else max(1, int(length * (1 - MIN_SIMILARITY)))
+
+
+def _is_tail(words: list[str], squashed: str) -> bool:
+    """A label tail worth stripping: it starts with a content word and is long or closes a parenthesis."""
+    if (len(squash(words[0])[0]) < 4 and not words[0].startswith("(")) or len(squashed) < MIN_TAIL_CHARS:
+        return False
+    return len(words) >= 2 or words[-1].endswith(")")
+
+
+def _best_prefix(head: str, line: str, line_sq: str, index: list[int]) -> int | None:
+    """Squashed length of the line prefix that best matches `head` and ends a word, if close enough."""
+    best_len, best_dist = None, _allowed_edits(len(head)) + 1
+    for length in range(max(1, len(head) - 2), min(len(line_sq), len(head) + 2) + 1):
+        end = index[length - 1] + 1
+        if line[end:end + 1].isalnum():
+            continue
+        dist = Levenshtein.distance(line_sq[:length], head)
+        if dist < best_dist:
+            best_len, best_dist = length, dist
+    return best_len

@@ -1,0 +1,280 @@
+"""Assign the lines of a ficha block to its fields: which text belongs to which label.
+
+Printed fichas are label → value, but OCR of two-column tables breaks that order: a run of
+labels may come first and their values after (in the same order), a value may start above
+its own label, and a table cell's overflow may land under the next label. The assignment is
+done in passes over a list of events (labels and paragraphs of text), each pass a small rule:
+
+1. a label owns the text after it, up to the next label;
+2. a run of labels with no text of their own shares the text that follows, one paragraph
+   (or sentence) each; a run at the end of a table takes the paragraphs before it;
+3. a one-line table cell keeps its first paragraph and passes the rest on;
+4. a value that starts in lower case continues the previous label's last paragraph.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+
+from extractors.labels import LabelMatcher, fold, strip_junk
+from extractors.template import FieldSpec, Kind, Template
+from pipeline.records import Line
+
+Piece = tuple[Line, str]
+"""A line and the part of its text that belongs to a value."""
+Paragraph = list[Piece]
+
+STOP = "_stop"
+TITLE = "titulo"
+PARAGRAPH_GAP = 0.8
+"""A vertical gap larger than this many line heights starts a new paragraph (OCR'd pages)."""
+_SENTENCE_END = re.compile(r"[.!?:)]\s*$")
+
+
+@dataclass
+class Span:
+    key: str
+    label_found: bool = True
+    partial_label: bool = False
+    shared: bool = False
+    """Some of its text was shared out from a run of labels or moved across a label."""
+    paragraphs: list[Paragraph] = field(default_factory=list)
+
+    @property
+    def empty(self) -> bool:
+        return not any(self.paragraphs)
+
+    def add(self, piece: Piece, new_paragraph: bool) -> None:
+        if new_paragraph or not self.paragraphs:
+            self.paragraphs.append([])
+        self.paragraphs[-1].append(piece)
+
+
+def build_matcher(template: Template, kind: Kind) -> LabelMatcher:
+    labels = [
+        (key, label, spec.case_sensitive)
+        for key, spec in template.fields.items()
+        if kind in spec.kinds
+        for label in spec.labels
+    ]
+    labels += [(STOP, h, False) for h in template.stop_headings]
+    return LabelMatcher(labels)
+
+
+def assign(lines: list[Line], codigo: str, template: Template, kind: Kind) -> list[Span]:
+    """The spans of a ficha block in document order (a field may have several)."""
+    matcher = build_matcher(template, kind)
+    spans = _read_events(split_run_in(lines, template, kind), codigo, matcher)
+    specs = template.fields
+    spans = _share_label_runs(spans, specs)
+    _fetch_amounts(spans, specs)
+    _pass_on_overflow(spans, specs)
+    _continue_lowercase(spans)
+    return [s for s in spans if s.key != STOP]
+
+
+def split_run_in(lines: list[Line], template: Template, kind: Kind) -> list[Line]:
+    """Break a line where a run-in label ("Beneficiarios previstos:") starts after a sentence."""
+    labels = [
+        label for spec in template.fields.values() if spec.run_in and kind in spec.kinds for label in spec.labels
+    ]
+    body = "|".join(r"\s*".join(re.escape(w) for w in fold(label).split()) for label in labels)
+    pattern = re.compile(rf"(?<=[.;]\s)(?:{body})\s*:")
+    out = []
+    for line in lines:
+        folded = fold(line.text)
+        cut = pattern.search(folded) if len(folded) == len(line.text) else None
+        if cut:
+            out.append(replace(line, text=line.text[: cut.start()].rstrip()))
+            out.append(replace(line, text=line.text[cut.start():]))
+        else:
+            out.append(line)
+    return out
+
+
+def _read_events(lines: list[Line], codigo: str, matcher: LabelMatcher) -> list[Span]:
+    """Pass 1: every label opens a span that takes the text up to the next label."""
+    title = re.compile(rf"^\s*{re.escape(codigo)}\s*[:.]")
+    spans: list[Span] = [Span(STOP)]
+    new_paragraph, previous = False, None
+    for line in lines:
+        text = line.text
+        if not text.strip():
+            new_paragraph = True
+            continue
+        if previous is not None and _gap_between(previous, line):
+            new_paragraph = True
+        previous = line
+        title_match = title.match(text)
+        hit = None if title_match else matcher.match(text)
+        if not title_match and not hit:
+            text = strip_junk(text[matcher.tail_length(text):])
+            hit = matcher.match(text)
+        if not _has_word(text):
+            continue
+        if title_match:
+            spans.append(Span(TITLE))
+            text = strip_junk(text[title_match.end():])
+        elif hit:
+            spans.append(Span(hit.key, partial_label=hit.partial))
+            text = hit.rest
+        if _has_word(text):
+            spans[-1].add((line, text), new_paragraph or bool(title_match or hit))
+        new_paragraph = False
+    return spans
+
+
+def _share_label_runs(spans: list[Span], specs: dict[str, FieldSpec]) -> list[Span]:
+    """Pass 2: labels printed in a run share the paragraphs after (or before) the run.
+
+    After the run means the labels came first and the values follow in the same order (the
+    text after a stop heading such as "Relación con ODS", whose content is a graphic, counts
+    too). Before the run means the values were printed above their labels.
+    """
+    i = 0
+    while i < len(spans):
+        j = i
+        while j < len(spans) and spans[j].empty and spans[j].key != STOP:
+            j += 1
+        run = spans[i:j]
+        owner = spans[j] if j < len(spans) else None
+        donor = spans[i - 1] if i > 0 and spans[i - 1].key != STOP else None
+        if run and owner is not None and not owner.empty:
+            wanted = len(run) + (owner.key != STOP)
+            units = _units(owner.paragraphs, sentences=len(run) > 1)
+            if len(units) >= wanted or not _values_before(run, donor):
+                groups = _split_for(units, wanted)
+                for span, paras in zip(run + [owner], groups):
+                    span.paragraphs, span.shared = paras, True
+                if owner.key == STOP:
+                    owner.paragraphs = []
+                i = j + 1
+                continue
+        if run and _values_before(run, donor):
+            units = _units(donor.paragraphs, sentences=len(run) > 1)
+            groups = _split_for(units, len(run) + 1)
+            donor.paragraphs = groups[0]
+            for span, paras in zip(run, groups[1:]):
+                span.paragraphs, span.shared = paras, True
+        i = j + 1
+    return spans
+
+
+def _values_before(run: list[Span], donor: Span | None) -> bool:
+    """Whether the span before a run of empty labels holds enough text to give them values."""
+    if donor is None:
+        return False
+    return len(_units(donor.paragraphs, sentences=len(run) > 1)) > len(run)
+
+
+def _units(paragraphs: list[Paragraph], sentences: bool) -> list[Paragraph]:
+    """Paragraphs, each broken into sentences when asked (values printed without blank lines)."""
+    units = [p for p in paragraphs if p]
+    return [s for p in units for s in _sentences(p)] if sentences else units
+
+
+def _split_for(units: list[Paragraph], n: int) -> list[list[Paragraph]]:
+    """Units split into n groups in order; the last group takes what is left over."""
+    if len(units) <= n:
+        return [[u] for u in units] + [[] for _ in range(n - len(units))]
+    return [[u] for u in units[: n - 1]] + [units[n - 1:]]
+
+
+_AMOUNT_LINE = re.compile(r"^\W*[\d.,]+\s*(USD|\$)?\W*$")
+
+
+def _sentences(paragraph: Paragraph) -> list[Paragraph]:
+    """Break where a line ends a sentence and the next starts with a capital, and around a
+    line that is only an amount ("840,000 USD"): table cells printed without blank lines."""
+    out: list[Paragraph] = [[]]
+    for k, piece in enumerate(paragraph):
+        if _AMOUNT_LINE.match(piece[1]) and out[-1]:
+            out.append([])
+        out[-1].append(piece)
+        nxt = paragraph[k + 1][1] if k + 1 < len(paragraph) else ""
+        if (_SENTENCE_END.search(piece[1]) and nxt[:1].isupper()) or _AMOUNT_LINE.match(piece[1]):
+            out.append([])
+    return [p for p in out if p]
+
+
+def _pass_on_overflow(spans: list[Span], specs: dict[str, FieldSpec]) -> None:
+    """Pass 3: a one-line table cell keeps one paragraph; the rest belongs to the next label."""
+    for k, span in enumerate(spans[:-1]):
+        spec = specs.get(span.key)
+        if not spec or not spec.single_line or len(span.paragraphs) < 2:
+            continue
+        keep = 0
+        if spec.type == "int":
+            keep = next((i for i, p in enumerate(span.paragraphs) if _has_digit(p)), 0)
+        while keep + 1 < len(span.paragraphs) and span.paragraphs[keep + 1][0][1][:1].islower():
+            keep += 1  # the cell's own text, wrapped onto a line of its own
+        nxt = spans[k + 1]
+        if nxt.key != STOP:
+            nxt.paragraphs = span.paragraphs[keep + 1:] + nxt.paragraphs
+            nxt.shared = True
+        span.paragraphs = span.paragraphs[: keep + 1]
+
+
+def _fetch_amounts(spans: list[Span], specs: dict[str, FieldSpec]) -> None:
+    """A number cell with no number takes an amount-only line printed beside a neighbour label."""
+    for k, span in enumerate(spans):
+        spec = specs.get(span.key)
+        if not spec or spec.type != "int" or any(_has_digit(p) for p in span.paragraphs):
+            continue
+        for neighbour in (spans[k - 1] if k else None, spans[k + 1] if k + 1 < len(spans) else None):
+            if neighbour is None or (specs.get(neighbour.key) and specs[neighbour.key].type == "int"):
+                continue
+            found = _take_amount(neighbour)
+            if found:
+                span.paragraphs.insert(0, [found])
+                span.shared = True
+                break
+
+
+def _take_amount(span: Span) -> Piece | None:
+    for para in span.paragraphs:
+        for piece in para:
+            if _AMOUNT_LINE.match(piece[1]):
+                para.remove(piece)
+                span.paragraphs = [p for p in span.paragraphs if p]
+                return piece
+    return None
+
+
+def _continue_lowercase(spans: list[Span]) -> None:
+    """Pass 4: a value that starts mid-sentence takes the sentence start from the span before."""
+    for k in range(1, len(spans)):
+        span, before = spans[k], spans[k - 1]
+        if span.empty or before.key == STOP or len(before.paragraphs) < 2:
+            continue
+        first = span.paragraphs[0][0][1]
+        if first[:1].islower():
+            span.paragraphs[0] = before.paragraphs.pop() + span.paragraphs[0]
+            span.shared = True
+
+
+def join_pieces(pieces: list[Piece]) -> str:
+    """One value from its line pieces: hyphenation at line ends undone, spaces collapsed."""
+    text = ""
+    for _, piece in pieces:
+        piece = piece.strip()
+        if text.endswith("-") and piece[:1].islower():
+            text = text[:-1] + piece
+        else:
+            text = f"{text} {piece}" if text else piece
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _gap_between(a: Line, b: Line) -> bool:
+    if a.bbox is None or b.bbox is None or a.page != b.page:
+        return False
+    height = max(a.bbox[3] - a.bbox[1], 1.0)
+    return b.bbox[1] - a.bbox[3] > PARAGRAPH_GAP * height
+
+
+def _has_word(text: str) -> bool:
+    return bool(re.search(r"[^\W\d_]{2,}|\d", text))
+
+
+def _has_digit(paragraph: Paragraph) -> bool:
+    return any(re.search(r"\d", text) for _, text in paragraph)

@@ -1,0 +1,152 @@
+"""Load and validate a catalogue template (labels, codes, record keys) from YAML.
+
+A template is knowledge, not code: a new catalogue layout is a new YAML file. It is checked
+when loaded, so a typo fails at once with the file and key named, not at extraction time.
+"""
+from __future__ import annotations
+
+import re
+from functools import cached_property, lru_cache
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+
+from pipeline.errors import TemplateError
+
+TEMPLATES_DIR = Path(__file__).parent / "templates"
+DATA_DIR = Path(__file__).parent / "data"
+DEFAULT_TEMPLATE = TEMPLATES_DIR / "catalogo_oim.yml"
+
+Kind = Literal["bp", "lesson"]
+FieldType = Literal["text", "list", "int", "enum", "principles", "objectives"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Codes(_Strict):
+    prefixes: dict[str, str]
+    areas: dict[str, str]
+    area_aliases: dict[str, str] = {}
+
+    @field_validator("area_aliases")
+    @classmethod
+    def _aliases_point_to_areas(cls, v: dict[str, str], info) -> dict[str, str]:
+        areas = info.data.get("areas", {})
+        bad = [k for k, code in v.items() if code not in areas]
+        if bad:
+            raise ValueError(f"aliases point to unknown area codes: {bad}")
+        return v
+
+
+class Header(_Strict):
+    area_label: str
+    code_label: str
+    summary_heading: str
+    summary_columns: list[str]
+
+
+class FieldSpec(_Strict):
+    labels: list[str]
+    kinds: list[Kind] = ["bp", "lesson"]
+    type: FieldType = "text"
+    split: Literal["commas", "places"] | None = None
+    values: list[str] = []
+    single_line: bool = False
+    case_sensitive: bool = False
+    join_repeats: bool = False
+    run_in: bool = False
+    """The label may also start mid-line after a sentence ("... seguros. Beneficiarias/os previstas/os: ...")."""
+
+
+class RecordKeys(_Strict):
+    common: list[str]
+    bp: list[str]
+    lesson: list[str]
+
+
+class DataFiles(_Strict):
+    places: str
+    pacto_mundial: str
+
+
+class ReviewThreshold(_Strict):
+    default: float = 0.9
+    fields: dict[str, float] = {}
+
+
+class Template(_Strict):
+    name: str
+    version: int
+    codes: Codes
+    header: Header
+    page_furniture: list[str]
+    stop_headings: list[str]
+    fields: dict[str, FieldSpec]
+    record: RecordKeys
+    data: DataFiles
+    review_threshold: ReviewThreshold = ReviewThreshold()
+
+    @field_validator("page_furniture")
+    @classmethod
+    def _patterns_compile(cls, v: list[str]) -> list[str]:
+        for pattern in v:
+            re.compile(pattern)
+        return v
+
+    @cached_property
+    def code_pattern(self) -> re.Pattern[str]:
+        """A canonical code such as BP1_AH, as a whole token."""
+        prefixes = "|".join(sorted(self.codes.prefixes, key=len, reverse=True))
+        areas = "|".join(sorted(set(self.codes.areas) | {a for a in self.codes.area_aliases if a.isalpha() and len(a) <= 3}, key=len, reverse=True))
+        return re.compile(rf"\b(?P<prefix>{prefixes})(?P<number>\d{{1,2}})_(?P<area>{areas})\b")
+
+    @cached_property
+    def furniture(self) -> list[re.Pattern[str]]:
+        return [re.compile(p, re.IGNORECASE) for p in self.page_furniture]
+
+    def kind_of(self, prefix: str) -> Kind:
+        return "bp" if self.codes.prefixes[prefix] == "buena_practica" else "lesson"
+
+    def area_code(self, code_or_alias: str) -> str | None:
+        key = code_or_alias.strip().upper()
+        if key in self.codes.areas:
+            return key
+        return self.codes.area_aliases.get(key)
+
+    def record_keys(self, kind: Kind) -> list[str]:
+        extra = self.record.bp if kind == "bp" else self.record.lesson
+        return self.record.common + [k for k in extra if k not in self.record.common]
+
+    def all_record_keys(self) -> list[str]:
+        keys = list(self.record.common)
+        for k in self.record.bp + self.record.lesson:
+            if k not in keys:
+                keys.append(k)
+        return keys
+
+    def data_path(self, name: str) -> Path:
+        return DATA_DIR / getattr(self.data, name)
+
+
+@lru_cache(maxsize=8)
+def load_template(path: Path = DEFAULT_TEMPLATE) -> Template:
+    """Read and validate a template file; raise TemplateError naming the file and the key."""
+    try:
+        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise TemplateError(f"{path}: cannot read template: {exc}") from exc
+    try:
+        template = Template.model_validate(raw)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
+        )
+        raise TemplateError(f"{path}: invalid template: {problems}") from exc
+    missing = [f for f in template.fields if f not in template.all_record_keys()]
+    if missing:
+        raise TemplateError(f"{path}: fields not in record keys: {missing}")
+    return template

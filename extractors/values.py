@@ -1,0 +1,247 @@
+"""Turn the spans of a ficha into normalised, typed field values with confidence and provenance."""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+from rapidfuzz import fuzz, process
+
+from corrections.numbers import read_int
+from extractors.confidence import Evidence, absent_score, score
+from extractors.entities import find_entities
+from extractors.labels import fold, strip_junk
+from extractors.spans import TITLE, Span, assign, join_pieces
+from extractors.template import FieldSpec, Template
+from pipeline.records import FichaBlock, Ficha, FieldValue, Line, Repair
+
+OPTIONAL_FIELDS = {"limitaciones"}
+PLACE_MATCH = 80
+"""rapidfuzz ratio a place name read by OCR needs against the gazetteer ("Tulcén" → "Tulcán")."""
+NAME_MATCH = 80
+"""rapidfuzz score a printed principle or objective text needs to be decided by its name."""
+
+
+def extract_ficha(block: FichaBlock, documento: str, template: Template) -> Ficha:
+    """All record keys of the ficha's kind; absent fields are null with their confidence."""
+    match = template.code_pattern.match(block.codigo)
+    prefix = match["prefix"]
+    kind = template.kind_of(prefix)
+    spans = assign(list(block.lines[1:]), block.codigo, template, kind)
+    by_key: dict[str, list[Span]] = {}
+    for span in spans:
+        if not span.empty:
+            by_key.setdefault(span.key, []).append(span)
+
+    header_line = block.lines[0]
+    code_evidence = Evidence("full" if block.code_found_in == "header" else "shared", header_line.confidence, 0)
+    fields: dict[str, FieldValue] = {
+        "codigo": _fixed(block.codigo, header_line, code_evidence),
+        "tipo": _fixed(template.codes.prefixes[prefix], header_line, code_evidence),
+        "area_codigo": _fixed(block.area_codigo, header_line, code_evidence),
+        "area": _fixed(template.codes.areas[block.area_codigo], header_line, code_evidence),
+    }
+    for key in template.record_keys(kind):
+        if key in fields:
+            continue
+        if key == "titulo":
+            fields[key] = _title(by_key.get(TITLE, []), block)
+        elif key == "sostenibilidad_detalle":
+            fields[key] = _sustainability_detail(by_key.get("sostenibilidad", []))
+        elif key in ("pmm_principios", "pmm_objetivos"):
+            pmm = by_key.get("pmm_principios", []) + by_key.get("pmm_objetivos", [])
+            parse = _principles if key == "pmm_principios" else _objectives
+            fields[key] = _typed(pmm, lambda text: parse(text, template), key)
+        else:
+            fields[key] = _field(key, template.fields[key], by_key.get(key, []), template)
+    return Ficha(block.codigo, documento, fields)
+
+
+def _pieces(spans: list[Span]) -> list[tuple[Line, str]]:
+    return [piece for span in spans for para in span.paragraphs for piece in para]
+
+
+def _provenance(pieces: list[tuple[Line, str]]) -> dict:
+    lines = list(dict.fromkeys(line for line, _ in pieces))
+    page = lines[0].page
+    boxes = [l.bbox for l in lines if l.bbox is not None and l.page == page]
+    bbox = (
+        (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
+        if boxes else None
+    )
+    repairs = tuple(dict.fromkeys(r for l in lines for r in l.repairs))
+    confidences = [l.confidence for l in lines if l.confidence is not None]
+    return {
+        "page": page,
+        "bbox": bbox,
+        "raw": "\n".join(l.raw if l.raw is not None else l.text for l in lines),
+        "repairs": repairs,
+        "reading": sum(confidences) / len(confidences) if confidences else None,
+    }
+
+
+def _label_of(spans: list[Span]) -> str:
+    return "shared" if any(s.shared or s.partial_label for s in spans) else "full"
+
+
+def _value(value, spans: list[Span], pieces, *, valid=None, ambiguous=False, extra_repairs=()) -> FieldValue:
+    prov = _provenance(pieces)
+    repairs = prov["repairs"] + tuple(extra_repairs)
+    evidence = Evidence(_label_of(spans), prov["reading"], len(repairs), valid, ambiguous)
+    return FieldValue(value, score(evidence), prov["page"], prov["bbox"], prov["raw"], repairs, evidence.describe())
+
+
+def _absent(key: str) -> FieldValue:
+    return FieldValue(None, absent_score(key not in OPTIONAL_FIELDS), None, None, None, (), ("absent",))
+
+
+def _fixed(value: str, line: Line, evidence: Evidence) -> FieldValue:
+    return FieldValue(value, score(evidence), line.page, line.bbox, line.raw or line.text, line.repairs, evidence.describe())
+
+
+def _field(key: str, spec: FieldSpec, spans: list[Span], template: Template) -> FieldValue:
+    if not spans:
+        return _absent(key)
+    chosen = spans if spec.join_repeats else spans[:1]
+    pieces = _pieces(chosen)
+    text = join_pieces(pieces)
+    if spec.type == "int":
+        reading = read_int(text)
+        return _value(reading.value, chosen, pieces, valid=reading.value is not None or not re.search(r"\d", text),
+                      ambiguous=reading.ambiguous, extra_repairs=reading.repairs)
+    if spec.type == "enum":
+        word = re.split(r"[\s.,;:]+", text.strip())[0] if text.strip() else ""
+        match = process.extractOne(fold(word), {v: fold(v) for v in spec.values}, scorer=fuzz.ratio)
+        ok = match is not None and match[1] >= 80
+        return _value(match[2] if ok else word, chosen, pieces[:1], valid=ok)
+    if spec.type == "list" and spec.split == "places":
+        places, ok = split_places(text, template.data_path("places"))
+        return _value(places, chosen, pieces, valid=ok)
+    if spec.type == "list":
+        return _value(split_list(text), chosen, pieces)
+    return _value(text, chosen, pieces)
+
+
+def _typed(spans: list[Span], parse, key: str) -> FieldValue:
+    if not spans:
+        return _absent(key)
+    pieces = _pieces(spans)
+    value, ok = parse(join_pieces(pieces))
+    if not value:
+        return _absent(key)
+    return _value(value, spans, pieces, valid=ok)
+
+
+def _title(spans: list[Span], block: FichaBlock) -> FieldValue:
+    summary = block.summary
+    if spans:
+        pieces = _pieces(spans[:1])
+        text = join_pieces(pieces)
+        agrees = None
+        if summary is not None:
+            agrees = fuzz.ratio(fold(text), fold(summary.descripcion)) >= 85
+        return _value(text, spans[:1], pieces, valid=agrees)
+    if summary is not None:
+        pieces = [(l, l.text) for l in summary.lines]
+        prov = _provenance(pieces)
+        evidence = Evidence("summary", prov["reading"], len(prov["repairs"]))
+        return FieldValue(summary.descripcion, score(evidence), prov["page"], prov["bbox"], prov["raw"], prov["repairs"], evidence.describe())
+    return _absent("titulo")
+
+
+def _sustainability_detail(spans: list[Span]) -> FieldValue:
+    """The paragraph under "Sostenibilidad: Alta": the span's text after its first word."""
+    if not spans:
+        return _absent("sostenibilidad_detalle")
+    pieces = _pieces(spans[:1])
+    first_line, first_text = pieces[0]
+    rest = re.sub(r"^\W*\w+\W*", "", first_text, count=1)
+    pieces = ([(first_line, rest)] if rest.strip() else []) + pieces[1:]
+    if not pieces:
+        return _absent("sostenibilidad_detalle")
+    return _value(join_pieces(pieces), spans[:1], pieces)
+
+
+def split_list(text: str) -> list[str]:
+    """Comma-separated items, each trimmed, the final period dropped."""
+    items = [strip_junk(i).strip().rstrip(".").strip() for i in text.split(",")]
+    return [i for i in items if i]
+
+
+def split_places(text: str, gazetteer: Path) -> tuple[list[str], bool]:
+    """Canonical place names, in order, up to the first part that is no place.
+
+    Text after the list (a neighbour cell's overflow) is dropped; a phrase that starts with no
+    place at all ("Alcance nacional ...") stays one item and is not validated.
+    """
+    text = text.strip()
+    entities = {fold(e.text): e.canonical for e in find_entities(text, gazetteer) if e.label == "LOC"}
+    places = []
+    for part in re.split(r"[,;]|\.\s|\s+[ye]\s+", text):
+        part = re.sub(r"^(\W*\w{1,2}\W+)+(?=\w{3})", "", part.strip(" .;:")).strip(" .;:")
+        if not part:
+            continue
+        canonical = entities.get(fold(part)) or _gazetteer_match(part, gazetteer)
+        if canonical is None:
+            break
+        places.append(canonical)
+    if not places:
+        return [strip_junk(text)], False
+    return list(dict.fromkeys(places)), True
+
+
+def _gazetteer_match(part: str, gazetteer: Path) -> str | None:
+    """The canonical place closest to `part`, when OCR changed at most a letter or two."""
+    match = process.extractOne(fold(part), _place_names(gazetteer), scorer=fuzz.ratio, score_cutoff=PLACE_MATCH)
+    return match[2] if match else None
+
+
+@lru_cache(maxsize=4)
+def _place_names(gazetteer: Path) -> dict[str, str]:
+    from extractors.entities import load_gazetteer
+
+    return {canonical: folded for folded, canonical in load_gazetteer(gazetteer).items()}
+
+
+_PRINCIPLE = re.compile(r"(?:^|(?<=\s))[^\s()]{0,2}\)\s*(?P<name>[^\W\d_][^.;)]{3,60})")
+_OBJECTIVE = re.compile(r"Obj\w{0,6}\s*(?P<number>[\dIl|!]{0,3})\s*[:.;]?")
+
+
+@lru_cache(maxsize=4)
+def _pacto(path: Path) -> dict:
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+def _principles(text: str, template: Template) -> tuple[list[str], bool]:
+    """Letters of the printed principles, decided by name: OCR prints `6)` for `f)`."""
+    names = {letter: fold(name) for letter, name in _pacto(template.data_path("pacto_mundial"))["principios"].items()}
+    found = set()
+    for m in _PRINCIPLE.finditer(text):
+        match = process.extractOne(fold(m["name"]), names, scorer=fuzz.partial_ratio, score_cutoff=NAME_MATCH)
+        if match:
+            found.add(match[2])
+    return sorted(found), True
+
+
+def _objectives(text: str, template: Template) -> tuple[list[int], bool]:
+    """Objective numbers, decided by the objective's text; the printed number breaks ties."""
+    names = {int(n): fold(t) for n, t in _pacto(template.data_path("pacto_mundial"))["objetivos"].items()}
+    found, agree = set(), True
+    starts = list(_OBJECTIVE.finditer(text))
+    for m, nxt in zip(starts, starts[1:] + [None]):
+        printed = _printed_number(m["number"])
+        body = fold(text[m.end(): nxt.start() if nxt else len(text)])[:80]
+        match = process.extractOne(body, names, scorer=fuzz.partial_ratio, score_cutoff=NAME_MATCH) if len(body) > 12 else None
+        if match:
+            found.add(match[2])
+            agree &= printed == match[2]
+        elif printed in names:
+            found.add(printed)
+            agree = False
+    return sorted(found), agree
+
+
+def _printed_number(raw: str) -> int | None:
+    digits = raw.translate(str.maketrans({"I": "1", "l": "1", "|": "1", "!": "1"}))
+    return int(digits) if digits.isdigit() else None

@@ -1,0 +1,77 @@
+"""Score extracted fichas against hand-checked gold records: per-field accuracy and calibration.
+
+A field is right when it matches exactly (structured and list fields) or, for free text,
+when its rapidfuzz similarity to the gold text is at least TEXT_SIMILARITY.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from rapidfuzz import fuzz
+
+from pipeline.records import Ficha
+
+TEXT_SIMILARITY = 95.0
+STRUCTURED = {"codigo", "tipo", "area_codigo", "area", "poblacion_asistida", "presupuesto_usd", "sostenibilidad"}
+
+
+def field_correct(key: str, got, want) -> bool:
+    if want is None or got is None or key in STRUCTURED or isinstance(want, list):
+        return got == want
+    return fuzz.ratio(str(got), str(want)) >= TEXT_SIMILARITY
+
+
+@dataclass
+class Report:
+    per_field: dict[str, list[bool]] = field(default_factory=lambda: defaultdict(list))
+    scored: list[tuple[float, bool]] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    spurious: list[str] = field(default_factory=list)
+    errors: list[tuple[str, str, object, object]] = field(default_factory=list)
+
+    @property
+    def accuracy(self) -> float:
+        flat = [ok for oks in self.per_field.values() for ok in oks]
+        return sum(flat) / len(flat) if flat else 0.0
+
+    def field_accuracy(self) -> dict[str, float]:
+        return {k: sum(v) / len(v) for k, v in sorted(self.per_field.items())}
+
+    def calibration(self, high: float = 0.9, low: float = 0.6) -> dict[str, float]:
+        at_high = [ok for c, ok in self.scored if c >= high]
+        wrong = [c for c, ok in self.scored if not ok]
+        return {
+            "accuracy_at_high": sum(at_high) / len(at_high) if at_high else float("nan"),
+            "share_high": len(at_high) / len(self.scored) if self.scored else 0.0,
+            "wrong_below_low": sum(c < low for c in wrong) / len(wrong) if wrong else 1.0,
+        }
+
+    def table(self) -> str:
+        rows = ["| field | accuracy | n |", "|---|---|---|"]
+        for key, oks in sorted(self.per_field.items()):
+            rows.append(f"| {key} | {sum(oks) / len(oks):.2f} | {len(oks)} |")
+        rows.append(f"| **all** | **{self.accuracy:.3f}** | {sum(len(v) for v in self.per_field.values())} |")
+        return "\n".join(rows)
+
+
+def score_fichas(fichas: list[Ficha], gold: list[dict]) -> Report:
+    report = Report()
+    by_code = {f.codigo: f for f in fichas}
+    gold_codes = {g["codigo"] for g in gold}
+    report.spurious = [c for c in by_code if c not in gold_codes]
+    for record in gold:
+        ficha = by_code.get(record["codigo"])
+        if ficha is None:
+            report.missing.append(record["codigo"])
+        for key, want in record.items():
+            if key.startswith("_"):
+                continue
+            fv = ficha.fields.get(key) if ficha else None
+            got = fv.value if fv else None
+            ok = field_correct(key, got, want)
+            report.per_field[key].append(ok)
+            report.scored.append((fv.confidence if fv else 0.0, ok))
+            if not ok:
+                report.errors.append((record["codigo"], key, got, want))
+    return report

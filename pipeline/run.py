@@ -1,0 +1,113 @@
+"""The orchestrator: ingest → repair → segment → extract → emit, one document at a time.
+
+Reads top to bottom; each stage lives in its own module. A document that cannot be read
+becomes a `failed` result with a one-line error and the batch goes on.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import replace
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from corrections.repair import Repairer
+from extractors.entities import load_gazetteer
+from extractors.template import DEFAULT_TEMPLATE, Template, load_template
+from extractors.values import extract_ficha
+from pipeline.emit import write_outputs
+from pipeline.errors import InputFileError
+from pipeline.ingest import ingest
+from pipeline.records import Document, DocumentResult, Line
+from pipeline.segment import drop_page_furniture, segment
+
+log = logging.getLogger("fichas")
+
+INPUT_SUFFIXES = {".pdf", ".png", ".jpg", ".jpeg", ".tif", ".tiff", ".txt"}
+
+Progress = Callable[[int, int, DocumentResult], None]
+
+
+def collect_inputs(inputs: Iterable[Path]) -> list[Path]:
+    """Files named directly, plus the supported files under each folder, in a stable order."""
+    files: list[Path] = []
+    for item in inputs:
+        if item.is_dir():
+            files.extend(
+                p for p in sorted(item.rglob("*"))
+                if p.is_file() and p.suffix.lower() in INPUT_SUFFIXES and not p.name.startswith(".")
+            )
+        else:
+            files.append(item)
+    return list(dict.fromkeys(files))
+
+
+def run(
+    inputs: Iterable[Path],
+    out_dir: Path,
+    *,
+    template_path: Path = DEFAULT_TEMPLATE,
+    password: str | None = None,
+    progress: Progress | None = None,
+) -> list[DocumentResult]:
+    """Process every input and write out/fichas.json, fichas.csv and campos.csv."""
+    template = load_template(template_path)
+    repairer = repairer_for(template_path)
+    files = collect_inputs(inputs)
+    results = []
+    for number, path in enumerate(files, 1):
+        result = process_document(path, template, repairer, password)
+        results.append(result)
+        if progress:
+            progress(number, len(files), result)
+    write_outputs(results, out_dir, template)
+    return results
+
+
+def process_document(path: Path, template: Template, repairer: Repairer, password: str | None = None) -> DocumentResult:
+    try:
+        document = ingest(path, password=password)
+    except InputFileError as exc:
+        return DocumentResult(path, None, 0, "failed", error=exc.reason)
+    lines = repair_lines(document, repairer)
+    lines = drop_page_furniture(lines, template)
+    segmentation = segment(lines, template)
+    fichas = [extract_ficha(block, document.sha256, template) for block in segmentation.blocks]
+    warnings = document.warnings + segmentation.warnings
+    if not fichas:
+        warnings.append("no ficha headers (ÁREA A LA QUE CORRESPONDE / CÓDIGO) found: not a ficha catalogue?")
+    status = "ok" if fichas else "sin_fichas"
+    return DocumentResult(path, document.sha256, len(document.pages), status, fichas, warnings)
+
+
+def repair_lines(document: Document, repairer: Repairer) -> list[Line]:
+    """Every line of the document, repaired, keeping the text as read in `raw`."""
+    out = []
+    for page in document.pages:
+        for line in page.lines:
+            text, repairs = repairer.line(line.text)
+            out.append(replace(line, text=text, raw=line.text, repairs=repairs))
+    return out
+
+
+@lru_cache(maxsize=4)
+def repairer_for(template_path: Path) -> Repairer:
+    """A repairer that also knows the template's labels, areas, principles and places."""
+    template = load_template(template_path)
+    words: list[str] = []
+    for spec in template.fields.values():
+        words.extend(w for label in spec.labels for w in label.split())
+    words.extend(template.stop_headings)
+    words.extend(template.codes.areas.values())
+    pacto = yaml.safe_load(template.data_path("pacto_mundial").read_text(encoding="utf-8"))
+    words.extend(pacto["principios"].values())
+    words.extend(pacto["objetivos"].values())
+    words.extend(load_gazetteer(template.data_path("places")).values())
+    tokens = {t.strip(".,:;()/#") for w in words for t in w.split()}
+    return Repairer(
+        prefixes=tuple(template.codes.prefixes),
+        areas=tuple(template.codes.areas) + tuple(a for a in template.codes.area_aliases if len(a) <= 3),
+        domain_words=sorted(t for t in tokens if len(t) > 1),
+    )

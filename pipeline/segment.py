@@ -1,0 +1,187 @@
+"""Split a document's lines into ficha blocks by their code headers, and read the summary tables.
+
+A ficha opens with `ÁREA A LA QUE CORRESPONDE <área>` and `CÓDIGO <code>` (OCR may split,
+merge or garble these lines). Each area opens with a summary table (`Código | Descripción`)
+listing its codes; the table is read to cross-check codes and titles.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from extractors.labels import LabelMatcher, fold, strip_junk
+from extractors.template import Template
+from pipeline.records import FichaBlock, Line, SummaryEntry
+
+CODE_LINE_WINDOW = 4
+"""Lines after the ÁREA header in which the CÓDIGO line is looked for."""
+
+
+@dataclass
+class Segmentation:
+    blocks: list[FichaBlock] = field(default_factory=list)
+    summary: list[SummaryEntry] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def drop_page_furniture(lines: list[Line], template: Template) -> list[Line]:
+    """Running footers and page numbers are not part of any ficha."""
+    return [l for l in lines if not any(p.match(l.text) for p in template.furniture)]
+
+
+def segment(lines: list[Line], template: Template) -> Segmentation:
+    """Ficha blocks and summary entries, in document order, with cross-check warnings."""
+    headers = _HeaderFinder(template)
+    result = Segmentation()
+    starts = headers.ficha_starts(lines)
+    summary_starts = [i for i, l in enumerate(lines) if headers.is_summary_heading(l.text)]
+    boundaries = sorted(set(starts) | set(summary_starts)) + [len(lines)]
+
+    for start in summary_starts:
+        end = next(b for b in boundaries if b > start)
+        result.summary.extend(read_summary(lines[start:end], template))
+    summary_by_code = {e.codigo: e for e in result.summary}
+
+    for start in starts:
+        end = next(b for b in boundaries if b > start)
+        block_lines = lines[start:end]
+        code, found_in = headers.block_code(block_lines)
+        area = headers.block_area(block_lines[0].text) or (code and template.code_pattern.match(code)["area"])
+        if code is None:
+            code, found_in = _next_unseen(result, summary_by_code), "summary"
+        if code is None:
+            result.warnings.append(
+                f"page {block_lines[0].page}: ficha header without a readable code; skipped"
+            )
+            continue
+        area = template.area_code(template.code_pattern.match(code)["area"]) or area
+        result.blocks.append(
+            FichaBlock(code, found_in, area, tuple(block_lines), summary_by_code.get(code))
+        )
+
+    _cross_check(result)
+    return result
+
+
+def read_summary(lines: list[Line], template: Template) -> list[SummaryEntry]:
+    """Rows of a summary table: each code with the description printed around it.
+
+    OCR centres a code vertically against its description, so the description may start on
+    the lines above the code. Lines are grouped into paragraphs (blank lines or code lines
+    separate them); a paragraph without a code joins the next code when that code opens its
+    own paragraph, else the code before it.
+    """
+    last_column = fold(template.header.summary_columns[-1])
+    head = next((i for i, l in enumerate(lines[:6]) if last_column in fold(l.text)), 0)
+    groups: list[list[Line]] = [[]]
+    for line in lines[head + 1:]:
+        if not line.text.strip():
+            groups.append([])
+        else:
+            groups[-1].append(line)
+    groups = [g for g in groups if g]
+    entries: list[tuple[str, list[Line]]] = []
+    orphan: list[Line] = []
+    for group in groups:
+        codes = [m for l in group for m in template.code_pattern.finditer(l.text)]
+        if not codes:
+            orphan.extend(group)
+            continue
+        if len(codes) > 1:  # two rows glued together: give each code its own lines
+            for line in group:
+                m = template.code_pattern.search(line.text)
+                if m:
+                    entries.append((m.group(0), orphan + [line]))
+                    orphan = []
+                elif entries:
+                    entries[-1][1].append(line)
+            continue
+        code_index = next(i for i, l in enumerate(group) if template.code_pattern.search(l.text))
+        if orphan and code_index == 0 or not entries:
+            group = orphan + group
+        elif orphan:
+            entries[-1][1].extend(orphan)
+        orphan = []
+        entries.append((codes[0].group(0), group))
+    if orphan and entries:
+        entries[-1][1].extend(orphan)
+    first_rows = {code: group for code, group in reversed(entries)}
+    return [
+        SummaryEntry(code, _description(group, template), tuple(group))
+        for code, group in entries
+        if first_rows[code] is group
+    ]
+
+
+def _description(group: list[Line], template: Template) -> str:
+    text = " ".join(l.text for l in group)
+    text = template.code_pattern.sub(" ", text)
+    text = re.sub(r"\s*\|\s*", " ", text)
+    text = re.sub(r"(?<=\s)[-.,:;)]+(?=\s)", " ", text)
+    return strip_junk(re.sub(r"\s+", " ", text))
+
+
+class _HeaderFinder:
+    def __init__(self, template: Template):
+        self.template = template
+        self.area_label = LabelMatcher([("area", template.header.area_label, False)])
+        self.summary_heading = fold(template.header.summary_heading)
+
+    def is_area_header(self, text: str) -> bool:
+        return self.area_label.match(text) is not None
+
+    def is_summary_heading(self, text: str) -> bool:
+        return self.summary_heading in fold(text)
+
+    def ficha_starts(self, lines: list[Line]) -> list[int]:
+        """Indexes of the lines that open a ficha: the ÁREA header, else a lone CÓDIGO line."""
+        starts = [i for i, l in enumerate(lines) if self.is_area_header(l.text)]
+        covered = {j for i in starts for j in range(i, i + CODE_LINE_WINDOW + 1)}
+        for i, line in enumerate(lines):
+            if i not in covered and self._is_code_line(line.text):
+                starts.append(i)
+        return sorted(starts)
+
+    def _is_code_line(self, text: str) -> bool:
+        folded = fold(text).strip()
+        return bool(re.match(r"^c\S{0,2}odigo\b", folded)) and bool(self.template.code_pattern.search(text))
+
+    def block_code(self, block: list[Line]) -> tuple[str | None, str]:
+        for line in block[: CODE_LINE_WINDOW + 1]:
+            if self._is_code_line(line.text) or self.is_area_header(line.text):
+                m = self.template.code_pattern.search(line.text)
+                if m:
+                    return m.group(0), "header"
+        for line in block:
+            m = self.template.code_pattern.match(line.text.strip())
+            if m and line.text.strip()[m.end():].lstrip().startswith(":"):
+                return m.group(0), "title"
+        return None, "summary"
+
+    def block_area(self, header_text: str) -> str | None:
+        hit = self.area_label.match(header_text)
+        if not hit or not hit.rest:
+            return None
+        name = fold(hit.rest).upper().strip()
+        name = re.sub(r"[^A-Z ]", "", name).strip()
+        return self.template.area_code(name)
+
+
+def _next_unseen(result: Segmentation, summary_by_code: dict[str, SummaryEntry]) -> str | None:
+    """The first summary code with no block yet: a header whose code OCR lost."""
+    seen = {b.codigo for b in result.blocks}
+    return next((c for c in summary_by_code if c not in seen), None)
+
+
+def _cross_check(result: Segmentation) -> None:
+    listed = [e.codigo for e in result.summary]
+    found = [b.codigo for b in result.blocks]
+    for code in listed:
+        if code not in found:
+            result.warnings.append(f"{code} is listed in a summary table but no ficha was found for it")
+    if listed:
+        for code in found:
+            if code not in listed:
+                result.warnings.append(f"ficha {code} is not listed in any summary table")
+    for code in {c for c in found if found.count(c) > 1}:
+        result.warnings.append(f"ficha {code} appears {found.count(code)} times")

@@ -1,0 +1,155 @@
+"""Which text belongs to which label, on the layouts OCR makes of two-column fichas.
+
+The blocks below are written for the test (not copied from a seed page): each reproduces one
+layout pattern of the template, with the words changed.
+"""
+import pytest
+
+from extractors.spans import assign
+from extractors.template import load_template
+from extractors.spans import join_pieces
+from pipeline.records import Line
+
+
+@pytest.fixture(scope="module")
+def template():
+    return load_template()
+
+
+def lines(text: str) -> list[Line]:
+    return [Line(t, 1) for t in text.strip("\n").split("\n")]
+
+
+def values(text: str, template, kind="bp", code="BP3_GF") -> dict[str, str]:
+    out = {}
+    for span in assign(lines(text), code, template, kind):
+        value = join_pieces([p for para in span.paragraphs for p in para])
+        if value:
+            out.setdefault(span.key, value)
+    return out
+
+
+def test_label_then_value_and_run_in_labels(template):
+    got = values(
+        """
+BP3_GF: Abrir ventanillas móviles en los pasos
+fronterizos.
+
+Hallazgo
+Las ventanillas reducen los tiempos de espera.
+
+Contexto: En la frontera norte hay mucha demanda. Consejos en términos de aplicabilidad: coordinar
+con las autoridades locales.
+Relación causa-efecto: Menos espera, más atención.
+""",
+        template,
+    )
+    assert got["titulo"] == "Abrir ventanillas móviles en los pasos fronterizos."
+    assert got["hallazgo"] == "Las ventanillas reducen los tiempos de espera."
+    assert got["contexto"] == "En la frontera norte hay mucha demanda. Consejos en términos de aplicabilidad: coordinar con las autoridades locales." or got["consejos_aplicabilidad"]
+    assert got["relacion_causa_efecto"] == "Menos espera, más atención."
+
+
+def test_run_in_label_after_a_sentence_is_split(template):
+    got = values(
+        """
+Contribución y beneficiarios previstos
+La contribución se mide en ventanillas abiertas. Beneficiarias/os previstas/os: personas
+en tránsito.
+""",
+        template,
+    )
+    assert got["contribucion"] == "La contribución se mide en ventanillas abiertas."
+    assert got["beneficiarios"] == "personas en tránsito."
+
+
+def test_labels_first_then_values_in_order(template):
+    got = values(
+        """
+Actores involucrados
+(ONG, Gobierno, Empresa)
+
+Factores diferenciadores
+(Valor agregado de OIM)
+
+Efectividad:
+
+Palabras clave
+
+OIM, Cancillería.
+
+La presencia técnica en frontera.
+
+Se mide por el tiempo de espera.
+
+Fronteras, ventanillas.
+""",
+        template,
+        kind="lesson",
+        code="LA2_GF",
+    )
+    assert got["actores"] == "OIM, Cancillería."
+    assert got["factores_diferenciadores"] == "La presencia técnica en frontera."
+    assert got["efectividad"] == "Se mide por el tiempo de espera."
+    assert got["palabras_clave"] == "Fronteras, ventanillas."
+
+
+def test_values_printed_above_their_labels(template):
+    got = values(
+        """
+IMPORTANTE Sí, debido a que acorta la espera.
+Sí, porque se replica en otros pasos.
+No, solo llega a quien cruza por el paso.
+Sí, el costo por persona es bajo.
+
+ÚTIL
+
+EQUITATIVO
+
+ECONÓMICO
+
+Palabras clave
+Fronteras
+""",
+        template,
+        kind="lesson",
+        code="LA2_GF",
+    )
+    assert got["criterio_importante"] == "Sí, debido a que acorta la espera."
+    assert got["criterio_util"] == "Sí, porque se replica en otros pasos."
+    assert got["criterio_equitativo"] == "No, solo llega a quien cruza por el paso."
+    assert got["criterio_economico"] == "Sí, el costo por persona es bajo."
+    assert got["palabras_clave"] == "Fronteras"
+
+
+def test_table_cells_split_around_their_labels(template):
+    got = values(
+        """
+# de población asistida 1,250
+Territorio Ibarra, Otavalo
+Actores involucrados (ONG, Gobierno,
+
+Cancillería, OIM.
+
+12,000 USD
+
+Empresa)
+Presupuesto aproximado
+
+Agencias del sistema de Naciones
+Unidas y gobiernos locales.
+
+Potencial de replicación y por quién que trabajen en frontera.
+""",
+        template,
+    )
+    assert got["poblacion_asistida"] == "1,250"
+    assert got["territorio"] == "Ibarra, Otavalo"
+    assert got["actores"] == "Cancillería, OIM."
+    assert got["presupuesto_usd"] == "12,000 USD"
+    assert got["potencial_replicacion"] == "Agencias del sistema de Naciones Unidas y gobiernos locales. que trabajen en frontera."
+
+
+def test_line_end_hyphenation_is_undone(template):
+    got = values("Hallazgo\nLa coordina-\nción mejoró.\n", template)
+    assert got["hallazgo"] == "La coordinación mejoró."
