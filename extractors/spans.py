@@ -64,7 +64,9 @@ def build_matcher(template: Template, kind: Kind) -> LabelMatcher:
 def assign(lines: list[Line], codigo: str, template: Template, kind: Kind) -> list[Span]:
     """The spans of a ficha block in document order (a field may have several)."""
     matcher = build_matcher(template, kind)
-    spans = _read_events(split_run_in(lines, template, kind), codigo, matcher)
+    rows = [(key, re.compile(spec.opens_with)) for key, spec in template.fields.items()
+            if spec.opens_with and kind in spec.kinds]
+    spans = _read_events(split_run_in(lines, template, kind), codigo, matcher, rows)
     specs = template.fields
     spans = _share_label_runs(spans, specs)
     _fetch_amounts(spans, specs)
@@ -92,7 +94,8 @@ def split_run_in(lines: list[Line], template: Template, kind: Kind) -> list[Line
     return out
 
 
-def _read_events(lines: list[Line], codigo: str, matcher: LabelMatcher) -> list[Span]:
+def _read_events(lines: list[Line], codigo: str, matcher: LabelMatcher,
+                 rows: list[tuple[str, re.Pattern[str]]]) -> list[Span]:
     """Pass 1: every label opens a span that takes the text up to the next label."""
     title = re.compile(rf"^\s*{re.escape(codigo)}\s*[:.]")
     spans: list[Span] = [Span(STOP)]
@@ -112,6 +115,9 @@ def _read_events(lines: list[Line], codigo: str, matcher: LabelMatcher) -> list[
             hit = matcher.match(text)
         if not _has_word(text):
             continue
+        row = next((key for key, pattern in rows if pattern.match(text)), None) if not hit else None
+        if row and spans[-1].key != row:
+            spans.append(Span(row))
         if title_match:
             spans.append(Span(TITLE))
             text = strip_junk(text[title_match.end():])

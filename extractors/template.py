@@ -58,6 +58,11 @@ class FieldSpec(_Strict):
     single_line: bool = False
     case_sensitive: bool = False
     join_repeats: bool = False
+    entity: Literal["ORG"] | None = None
+    """Each list item should name an entity of this kind (spaCy EntityRuler); checked, not required."""
+    opens_with: str | None = None
+    """A regex: a line that matches belongs to this field even without its label (table rows
+    such as "Objetivo 7: ..." that OCR moved past another heading)."""
     run_in: bool = False
     """The label may also start mid-line after a sentence ("... seguros. Beneficiarias/os previstas/os: ...")."""
 
@@ -95,6 +100,17 @@ class Template(_Strict):
     def _patterns_compile(cls, v: list[str]) -> list[str]:
         for pattern in v:
             re.compile(pattern)
+        return v
+
+    @field_validator("fields")
+    @classmethod
+    def _row_patterns_compile(cls, v: dict[str, FieldSpec]) -> dict[str, FieldSpec]:
+        for key, spec in v.items():
+            if spec.opens_with:
+                try:
+                    re.compile(spec.opens_with)
+                except re.error as exc:
+                    raise ValueError(f"{key}.opens_with: {exc}") from exc
         return v
 
     @cached_property

@@ -119,15 +119,30 @@ def _field(key: str, spec: FieldSpec, spans: list[Span], template: Template) -> 
         places, ok = split_places(text, template.data_path("places"))
         return _value(places, chosen, pieces, valid=ok)
     if spec.type == "list":
-        return _value(split_list(text), chosen, pieces)
-    return _value(text, chosen, pieces)
+        items = split_list(text)
+        valid = None
+        if spec.entity:
+            gazetteer = template.data_path("places")
+            valid = all(any(e.label == spec.entity for e in find_entities(i, gazetteer)) for i in items)
+        return _value(items, chosen, pieces, valid=valid)
+    return _value(text, chosen, pieces, valid=plausible_text(text))
+
+
+def plausible_text(text: str) -> bool:
+    """A free-text value reads as whole sentences: a capital (or opening mark) first, a full stop
+    last, no stray OCR fragments. A cut or spliced value usually fails one of these."""
+    if len(text.split()) < 3 or not re.search(r"[.!?)]$", text):
+        return False
+    if not (text[:1].isupper() or text[:1] in "¿¡(\"“"):
+        return False
+    return not re.search(r"https?:|www\.|\s[^\w\s(¿¡\"“]{2,}\s|\s\d[A-ZÁÉÍÓÚ][a-z]", text)
 
 
 def _typed(spans: list[Span], parse, key: str) -> FieldValue:
     if not spans:
         return _absent(key)
     pieces = _pieces(spans)
-    value, ok = parse(join_pieces(pieces))
+    value, ok = parse("\n".join(text for _, text in pieces))
     if not value:
         return _absent(key)
     return _value(value, spans, pieces, valid=ok)
@@ -204,8 +219,11 @@ def _place_names(gazetteer: Path) -> dict[str, str]:
     return {canonical: folded for folded, canonical in load_gazetteer(gazetteer).items()}
 
 
-_PRINCIPLE = re.compile(r"(?:^|(?<=\s))[^\s()]{0,2}\)\s*(?P<name>[^\W\d_][^.;)]{3,60})")
-_OBJECTIVE = re.compile(r"Obj\w{0,6}\s*(?P<number>[\dIl|!]{0,3})\s*[:.;]?")
+_PRINCIPLE = re.compile(
+    r"(?:^(?P<lead>[^\s()]{0,2}\))?|(?<=\s)(?P<mark>[^\s()]{0,2}\)))\s*(?P<name>[^\W\d_][^.;)\n]{3,60})", re.M
+)
+"""A principle opens a table row: after a list marker (`f)`, `6)`, `)`) or at a line start."""
+_OBJECTIVE = re.compile(r"\bO\w{1,4}tivos?\s*(?P<number>[\dIl|!]{0,3})\s*[:.;]?")
 
 
 @lru_cache(maxsize=4)
@@ -214,14 +232,26 @@ def _pacto(path: Path) -> dict:
 
 
 def _principles(text: str, template: Template) -> tuple[list[str], bool]:
-    """Letters of the printed principles, decided by name: OCR prints `6)` for `f)`."""
+    """Letters of the printed principles, decided by name: OCR prints `6)` for `f)`.
+
+    A principle is a name that opens a row, so the same words inside an objective's text
+    ("... al desarrollo sostenible") do not count.
+    """
     names = {letter: fold(name) for letter, name in _pacto(template.data_path("pacto_mundial"))["principios"].items()}
     found = set()
     for m in _PRINCIPLE.finditer(text):
-        match = process.extractOne(fold(m["name"]), names, scorer=fuzz.partial_ratio, score_cutoff=NAME_MATCH)
+        printed = fold(m["name"])
+        match = process.extractOne(printed, names, scorer=fuzz.ratio, score_cutoff=NAME_MATCH)
+        if match is None and (m["lead"] or m["mark"]):  # after a marker the row may run on
+            match = process.extractOne(printed, names, scorer=_starts_with, score_cutoff=NAME_MATCH)
         if match:
             found.add(match[2])
     return sorted(found), True
+
+
+def _starts_with(printed: str, name: str, **_) -> float:
+    """Similarity of a principle name to the start of the printed text (a row may run on)."""
+    return fuzz.ratio(printed[: len(name)], name)
 
 
 def _objectives(text: str, template: Template) -> tuple[list[int], bool]:

@@ -47,6 +47,14 @@ class Report:
             "wrong_below_low": sum(c < low for c in wrong) / len(wrong) if wrong else 1.0,
         }
 
+    def reliability(self, edges=(0.0, 0.3, 0.6, 0.8, 0.9, 0.95, 1.01)) -> list[tuple[str, int, float]]:
+        """(confidence bin, fields in it, share right) — how far the confidence can be trusted."""
+        rows = []
+        for lo, hi in zip(edges, edges[1:]):
+            oks = [ok for c, ok in self.scored if lo <= c < hi]
+            rows.append((f"[{lo:.2f}, {min(hi, 1.0):.2f}{']' if hi > 1 else ')'}", len(oks), sum(oks) / len(oks) if oks else float("nan")))
+        return rows
+
     def table(self) -> str:
         rows = ["| field | accuracy | n |", "|---|---|---|"]
         for key, oks in sorted(self.per_field.items()):
