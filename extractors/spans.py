@@ -212,13 +212,18 @@ def _pass_on_overflow(spans: list[Span], specs: dict[str, FieldSpec]) -> None:
         keep = 0
         if spec.type == "int":
             keep = next((i for i, p in enumerate(span.paragraphs) if _has_digit(p)), 0)
-        while keep + 1 < len(span.paragraphs) and span.paragraphs[keep + 1][0][1][:1].islower():
+        while keep + 1 < len(span.paragraphs) and _continues(span.paragraphs[keep], span.paragraphs[keep + 1]):
             keep += 1  # the cell's own text, wrapped onto a line of its own
         nxt = spans[k + 1]
         if nxt.key != STOP:
             nxt.paragraphs = span.paragraphs[keep + 1:] + nxt.paragraphs
             nxt.shared = True
         span.paragraphs = span.paragraphs[: keep + 1]
+
+
+def _continues(before: Paragraph, after: Paragraph) -> bool:
+    """Whether `after` carries on the sentence or list that `before` left open."""
+    return before[-1][1].rstrip().endswith((",", ";")) or after[0][1][:1].islower()
 
 
 def _fetch_amounts(spans: list[Span], specs: dict[str, FieldSpec]) -> None:
