@@ -1,0 +1,49 @@
+"""Token repairs that are neither lexicon words nor plain numbers: `COVIDI9` → `COVID19`,
+`crisis 0 emergencia` → `crisis o emergencia`, `y/0` → `y/o`."""
+from __future__ import annotations
+
+import re
+
+from corrections.lexicon import Lexicon, data_yaml
+from pipeline.records import Repair
+
+LOWER_WORD = "[a-záéíóúüñ]"
+
+
+class TokenFixer:
+    """The rules of `data/tokens.yml`."""
+
+    def __init__(self, lexicon: Lexicon, rules: dict | None = None) -> None:
+        rules = rules or data_yaml("tokens.yml")
+        self.lexicon = lexicon
+        self.margin = float(rules["acronym_margin"])
+        one = re.escape(rules["acronym_one_like"])
+        self.acronym = re.compile(rf"(?<![\w|])(?P<name>[A-Z]{{2,}}?)(?P<one>[{one}]+)(?P<digits>\d+)(?![\w|])")
+        n = int(rules["zero_as_o_min_letters"])
+        self.zero = re.compile(rf"(?<={LOWER_WORD}{{{n}}} )0(?= {LOWER_WORD}{{{n}}})")
+        self.literals: dict[str, str] = rules["literals"]
+        self.literal = re.compile(r"(?<!\S)(" + "|".join(map(re.escape, self.literals)) + r")(?![\w/])")
+
+    def repair(self, text: str) -> tuple[str, list[Repair]]:
+        """`text` with these tokens repaired, and one Repair per change."""
+        repairs: list[Repair] = []
+
+        def acronym(m: re.Match[str]) -> str:
+            name, glued = m["name"].lower(), (m["name"] + m["one"]).lower()
+            if self.lexicon.zipf(name) < self.lexicon.zipf(glued) + self.margin:
+                return m[0]
+            fixed = m["name"] + "1" * len(m["one"]) + m["digits"]
+            repairs.append(Repair(m[0], fixed, "token"))
+            return fixed
+
+        def zero(_: re.Match[str]) -> str:
+            repairs.append(Repair("0", "o", "token"))
+            return "o"
+
+        def literal(m: re.Match[str]) -> str:
+            repairs.append(Repair(m[0], self.literals[m[0]], "token"))
+            return self.literals[m[0]]
+
+        text = self.acronym.sub(acronym, text)
+        text = self.zero.sub(zero, text)
+        return self.literal.sub(literal, text), repairs
