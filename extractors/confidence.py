@@ -7,7 +7,8 @@
   moved across a label (two-column tables); 0.65 no label, taken from the summary table.
 - reading: mean OCR word confidence of the value's lines (Tesseract); 1.0 for a digital text
   layer; 0.97 for legacy OCR text, which carries no confidences.
-- repairs: 1 − 0.02 per word repaired (floor 0.6): each repair is a guess.
+- repairs: 1 − 0.5 × (words repaired / words read), floor 0.6: each repair is a guess, and
+  a value whose words were mostly rewritten is a value mostly guessed.
 - validation: 1.0 when the value checks out against its type (a number, an enum value, places
   in the gazetteer, principle and objective names), or agrees with the summary table; 0.5 when
   a check fails; 0.35 for an ambiguous number kept as read.
@@ -21,7 +22,7 @@ from dataclasses import dataclass
 
 LABEL_SCORE = {"full": 0.97, "shared": 0.85, "summary": 0.65}
 LEGACY_TEXT_READING = 0.97
-REPAIR_PENALTY = 0.02
+REPAIR_WEIGHT = 0.5
 REPAIR_FLOOR = 0.6
 VALIDATION_SCORE = {True: 1.0, None: 1.0, False: 0.5}
 AMBIGUOUS_SCORE = 0.35
@@ -36,6 +37,8 @@ class Evidence:
     reading: float | None
     """Mean OCR word confidence; None for legacy text."""
     repairs: int
+    words: int
+    """Words of the lines the value was read from (the repairs' denominator)."""
     valid: bool | None = None
     """True/False after a check; None when the field type has no check."""
     ambiguous: bool = False
@@ -52,7 +55,7 @@ class Evidence:
 
 def score(evidence: Evidence) -> float:
     reading = LEGACY_TEXT_READING if evidence.reading is None else evidence.reading
-    repairs = max(REPAIR_FLOOR, 1 - REPAIR_PENALTY * evidence.repairs)
+    repairs = max(REPAIR_FLOOR, 1 - REPAIR_WEIGHT * evidence.repairs / max(evidence.words, 1))
     validation = AMBIGUOUS_SCORE if evidence.ambiguous else VALIDATION_SCORE[evidence.valid]
     return round(LABEL_SCORE[evidence.label] * reading * repairs * validation, 3)
 

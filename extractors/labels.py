@@ -18,6 +18,8 @@ MIN_SIMILARITY = 0.86
 MIN_HEAD_CHARS = 14
 """A partial label (its first words only) must be at least this long, squashed."""
 MIN_TAIL_CHARS = 7
+START_CHARS = 3
+"""Letters at the start of a line that must match a label exactly."""
 MIN_FUZZY_CHARS = 12
 """Labels shorter than this (squashed) must be read exactly."""
 
@@ -130,6 +132,8 @@ class LabelMatcher:
 
     def _match_prefix(self, label: _Label, line: str, line_sq: str, index: list[int]) -> LabelHit | None:
         target = label.squashed
+        if not _same_start(label, line, line_sq):
+            return None
         if len(target) < 5:
             # short labels must match exactly and end at a word boundary
             if line_sq.startswith(target) and not line[index[len(target) - 1] + 1:][:1].isalpha():
@@ -148,6 +152,17 @@ class LabelMatcher:
                 return LabelHit(label.key, label.text, strip_junk(rest), stop < len(target))
         return None
 
+
+
+def _same_start(label: _Label, line: str, line_sq: str) -> bool:
+    """Labels are printed capitalised and OCR rarely garbles a line's first letters, so a line
+    that starts in lower case or with other letters continues a value ("población asistida en
+    ...", "efectividad se mide ...") rather than opening a label."""
+    if line_sq[:START_CHARS] != label.squashed[:START_CHARS]:
+        return False
+    first_label = next((c for c in label.text if c.isalpha()), "")
+    first_line = next((c for c in line if c.isalpha()), "")
+    return not (first_label.isupper() and first_line.islower())
 
 
 def _allowed_edits(length: int) -> int:

@@ -17,6 +17,8 @@ from extractors.template import FieldSpec, Template
 from pipeline.records import FichaBlock, Ficha, FieldValue, Line, Repair
 
 OPTIONAL_FIELDS = {"limitaciones"}
+LABEL_FOR_CODE = {"header": "full", "title": "shared", "summary": "summary"}
+"""How sure the code is: read on the CÓDIGO line, on the title line, or inferred from the summary."""
 PLACE_MATCH = 80
 """rapidfuzz ratio a place name read by OCR needs against the gazetteer ("Tulcén" → "Tulcán")."""
 NAME_MATCH = 80
@@ -34,13 +36,13 @@ def extract_ficha(block: FichaBlock, documento: str, template: Template) -> Fich
         if not span.empty:
             by_key.setdefault(span.key, []).append(span)
 
-    header_line = block.lines[0]
-    code_evidence = Evidence("full" if block.code_found_in == "header" else "shared", header_line.confidence, 0)
+    code_line = block.code_line
+    code_evidence = Evidence(LABEL_FOR_CODE[block.code_found_in], code_line.confidence, 0, 1)
     fields: dict[str, FieldValue] = {
-        "codigo": _fixed(block.codigo, header_line, code_evidence),
-        "tipo": _fixed(template.codes.prefixes[prefix], header_line, code_evidence),
-        "area_codigo": _fixed(block.area_codigo, header_line, code_evidence),
-        "area": _fixed(template.codes.areas[block.area_codigo], header_line, code_evidence),
+        "codigo": _fixed(block.codigo, code_line, code_evidence),
+        "tipo": _fixed(template.codes.prefixes[prefix], code_line, code_evidence),
+        "area_codigo": _fixed(block.area_codigo, code_line, code_evidence),
+        "area": _fixed(template.codes.areas[block.area_codigo], code_line, code_evidence),
     }
     for key in template.record_keys(kind):
         if key in fields:
@@ -78,6 +80,7 @@ def _provenance(pieces: list[tuple[Line, str]]) -> dict:
         "raw": "\n".join(l.raw if l.raw is not None else l.text for l in lines),
         "repairs": repairs,
         "reading": sum(confidences) / len(confidences) if confidences else None,
+        "words": sum(len(l.text.split()) for l in lines),
     }
 
 
@@ -88,7 +91,7 @@ def _label_of(spans: list[Span]) -> str:
 def _value(value, spans: list[Span], pieces, *, valid=None, ambiguous=False, extra_repairs=()) -> FieldValue:
     prov = _provenance(pieces)
     repairs = prov["repairs"] + tuple(extra_repairs)
-    evidence = Evidence(_label_of(spans), prov["reading"], len(repairs), valid, ambiguous)
+    evidence = Evidence(_label_of(spans), prov["reading"], len(repairs), prov["words"], valid, ambiguous)
     return FieldValue(value, score(evidence), prov["page"], prov["bbox"], prov["raw"], repairs, evidence.describe())
 
 
@@ -160,7 +163,7 @@ def _title(spans: list[Span], block: FichaBlock) -> FieldValue:
     if summary is not None:
         pieces = [(l, l.text) for l in summary.lines]
         prov = _provenance(pieces)
-        evidence = Evidence("summary", prov["reading"], len(prov["repairs"]))
+        evidence = Evidence("summary", prov["reading"], len(prov["repairs"]), prov["words"])
         return FieldValue(summary.descripcion, score(evidence), prov["page"], prov["bbox"], prov["raw"], prov["repairs"], evidence.describe())
     return _absent("titulo")
 

@@ -93,6 +93,8 @@ class FichaBlock:
     """Where the code was read: the CÓDIGO header line, the title line, or inferred from the summary."""
     area_codigo: str
     lines: tuple[Line, ...]
+    code_line: Line
+    """The line the code was read from (the first line when it was inferred)."""
     summary: SummaryEntry | None = None
 
 

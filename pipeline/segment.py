@@ -45,7 +45,7 @@ def segment(lines: list[Line], template: Template) -> Segmentation:
     for start in starts:
         end = next(b for b in boundaries if b > start)
         block_lines = lines[start:end]
-        code, found_in = headers.block_code(block_lines)
+        code, found_in, code_line = headers.block_code(block_lines)
         area = headers.block_area(block_lines[0].text) or (code and template.code_pattern.match(code)["area"])
         if code is None:
             code, found_in = _next_unseen(result, summary_by_code), "summary"
@@ -56,7 +56,7 @@ def segment(lines: list[Line], template: Template) -> Segmentation:
             continue
         area = template.area_code(template.code_pattern.match(code)["area"]) or area
         result.blocks.append(
-            FichaBlock(code, found_in, area, tuple(block_lines), summary_by_code.get(code))
+            FichaBlock(code, found_in, area, tuple(block_lines), code_line, summary_by_code.get(code))
         )
 
     _cross_check(result)
@@ -146,17 +146,18 @@ class _HeaderFinder:
         folded = fold(text).strip()
         return bool(re.match(r"^c\S{0,2}odigo\b", folded)) and bool(self.template.code_pattern.search(text))
 
-    def block_code(self, block: list[Line]) -> tuple[str | None, str]:
+    def block_code(self, block: list[Line]) -> tuple[str | None, str, Line]:
+        """The block's code, where it was read, and the line it was read from."""
         for line in block[: CODE_LINE_WINDOW + 1]:
             if self._is_code_line(line.text) or self.is_area_header(line.text):
                 m = self.template.code_pattern.search(line.text)
                 if m:
-                    return m.group(0), "header"
+                    return m.group(0), "header", line
         for line in block:
             m = self.template.code_pattern.match(line.text.strip())
             if m and line.text.strip()[m.end():].lstrip().startswith(":"):
-                return m.group(0), "title"
-        return None, "summary"
+                return m.group(0), "title", line
+        return None, "summary", block[0]
 
     def block_area(self, header_text: str) -> str | None:
         hit = self.area_label.match(header_text)
