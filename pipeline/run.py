@@ -70,7 +70,7 @@ def process_document(path: Path, template: Template, repairer: Repairer, passwor
     try:
         document = ingest(path, password=password)
     except InputFileError as exc:
-        return DocumentResult(path, None, 0, "failed", error=exc.reason)
+        return DocumentResult(path, None, 0, "failed", error=f"{exc.reason} ({exc.hint})" if exc.hint else exc.reason)
     lines = repair_lines(document, repairer)
     lines = drop_page_furniture(lines, template)
     segmentation = segment(lines, template)
