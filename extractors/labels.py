@@ -89,18 +89,19 @@ class LabelMatcher:
         self._labels = sorted(built, key=lambda l: len(l.squashed), reverse=True)
 
     def match(self, line: str) -> LabelHit | None:
-        """The label the line opens with, if any (full label first, then a head)."""
+        """The label the line opens with, if any: any full label first, then a label's head."""
         stripped = line.strip()
         if not stripped:
             return None
         line_sq, index = squash(stripped)
-        for label in self._labels:
-            if label.case_sensitive:
-                hit = self._match_exact_word(label, stripped)
-            else:
-                hit = self._match_prefix(label, stripped, line_sq, index)
-            if hit:
-                return hit
+        for heads in (False, True):
+            for label in self._labels:
+                if label.case_sensitive:
+                    hit = None if heads else self._match_exact_word(label, stripped)
+                else:
+                    hit = self._match_prefix(label, stripped, line_sq, index, heads)
+                if hit:
+                    return hit
         return None
 
     def tail_length(self, line: str) -> int:
@@ -130,28 +131,24 @@ class LabelMatcher:
                 return LabelHit(label.key, label.text, strip_junk(line[len(variant):]), False)
         return None
 
-    def _match_prefix(self, label: _Label, line: str, line_sq: str, index: list[int]) -> LabelHit | None:
+    def _match_prefix(self, label: _Label, line: str, line_sq: str, index: list[int], head: bool) -> LabelHit | None:
+        """The whole label (or, with `head`, its first words only) at the start of the line."""
         target = label.squashed
         if not _same_start(label, line, line_sq):
             return None
         if len(target) < 5:
             # short labels must match exactly and end at a word boundary
-            if line_sq.startswith(target) and not line[index[len(target) - 1] + 1:][:1].isalpha():
-                return LabelHit(label.key, label.text, strip_junk(line[index[len(target) - 1] + 1:]), False)
-            return None
-        for stop in reversed(label.word_ends):
-            head = target[:stop]
-            if stop < len(target) and stop < MIN_HEAD_CHARS:
-                break
-            best = _best_prefix(head, line, line_sq, index)
-            if best is not None:
-                end = index[best - 1] + 1
-                rest = line[end:]
-                if rest[:1].isalpha() and stop == len(target) and rest[:1].islower():
-                    continue  # the label word runs on ("Contextos" is not "Contexto")
-                return LabelHit(label.key, label.text, strip_junk(rest), stop < len(target))
+            if head or not line_sq.startswith(target) or line[index[len(target) - 1] + 1:][:1].isalpha():
+                return None
+            return LabelHit(label.key, label.text, strip_junk(line[index[len(target) - 1] + 1:]), False)
+        stops = [s for s in label.word_ends[:-1] if s >= MIN_HEAD_CHARS] if head else [len(target)]
+        for stop in reversed(stops):
+            best = _best_prefix(target[:stop], line, line_sq, index)
+            if best is None:
+                continue
+            rest = line[index[best - 1] + 1:]
+            return LabelHit(label.key, label.text, strip_junk(rest), head)
         return None
-
 
 
 def _same_start(label: _Label, line: str, line_sq: str) -> bool:

@@ -71,7 +71,7 @@ def assign(lines: list[Line], codigo: str, template: Template, kind: Kind) -> li
     spans = _share_label_runs(spans, specs)
     _fetch_amounts(spans, specs)
     _pass_on_overflow(spans, specs)
-    _continue_lowercase(spans)
+    _continue_lowercase(spans, specs)
     return [s for s in spans if s.key != STOP]
 
 
@@ -160,10 +160,10 @@ def _share_label_runs(spans: list[Span], specs: dict[str, FieldSpec]) -> list[Sp
                 continue
         if run and _values_before(run, donor):
             units = _units(donor.paragraphs, sentences=len(run) > 1)
-            groups = _split_for(units, len(run) + 1)
-            donor.paragraphs = groups[0]
-            for span, paras in zip(run, groups[1:]):
-                span.paragraphs, span.shared = paras, True
+            keep = len(units) - len(run)
+            donor.paragraphs = units[:keep]
+            for span, unit in zip(run, units[keep:]):
+                span.paragraphs, span.shared = [unit], True
         i = j + 1
     return spans
 
@@ -177,8 +177,14 @@ def _values_before(run: list[Span], donor: Span | None) -> bool:
 
 def _units(paragraphs: list[Paragraph], sentences: bool) -> list[Paragraph]:
     """Paragraphs, each broken into sentences when asked (values printed without blank lines)."""
-    units = [p for p in paragraphs if p]
-    return [s for p in units for s in _sentences(p)] if sentences else units
+    units: list[Paragraph] = []
+    for para in (p for p in paragraphs if p):
+        for unit in _sentences(para) if sentences else [para]:
+            if units and _continues(units[-1], unit):
+                units[-1] = units[-1] + unit  # a wrapped line, not a new value
+            else:
+                units.append(unit)
+    return units
 
 
 def _split_for(units: list[Paragraph], n: int) -> list[list[Paragraph]]:
@@ -254,16 +260,27 @@ def _take_amount(span: Span) -> Piece | None:
     return None
 
 
-def _continue_lowercase(spans: list[Span]) -> None:
-    """Pass 4: a value that starts mid-sentence takes the sentence start from the span before."""
+def _continue_lowercase(spans: list[Span], specs: dict[str, FieldSpec]) -> None:
+    """Pass 4: a value that starts mid-sentence takes the sentence start from the span before.
+
+    Either the value starts in lower case, or its label is an upper-case row label (printed
+    beside the middle of its cell) and the span before ends in an unfinished sentence.
+    """
     for k in range(1, len(spans)):
         span, before = spans[k], spans[k - 1]
-        if span.empty or before.key == STOP or len(before.paragraphs) < 2:
+        if span.empty or before.key == STOP or before.empty:
             continue
-        first = span.paragraphs[0][0][1]
-        if first[:1].islower():
+        if span.paragraphs[0][0][1][:1].islower() and len(before.paragraphs) > 1:
             span.paragraphs[0] = before.paragraphs.pop() + span.paragraphs[0]
             span.shared = True
+        elif specs.get(span.key) and specs[span.key].case_sensitive:
+            pieces = before.paragraphs[-1]
+            ends = [i for i, (_, text) in enumerate(pieces) if _SENTENCE_END.search(text)]
+            if ends and ends[-1] < len(pieces) - 1:
+                start = ends[-1] + 1
+                span.paragraphs[0] = pieces[start:] + span.paragraphs[0]
+                before.paragraphs[-1] = pieces[:start]
+                span.shared = True
 
 
 def join_pieces(pieces: list[Piece]) -> str:
