@@ -276,10 +276,11 @@ def _continue_lowercase(spans: list[Span], specs: dict[str, FieldSpec]) -> None:
         elif specs.get(span.key) and specs[span.key].case_sensitive:
             pieces = before.paragraphs[-1]
             ends = [i for i, (_, text) in enumerate(pieces) if _SENTENCE_END.search(text)]
-            if ends and ends[-1] < len(pieces) - 1:
-                start = ends[-1] + 1
+            start = ends[-1] + 1 if ends else (0 if len(before.paragraphs) > 1 else len(pieces))
+            if start < len(pieces):
                 span.paragraphs[0] = pieces[start:] + span.paragraphs[0]
                 before.paragraphs[-1] = pieces[:start]
+                before.paragraphs = [p for p in before.paragraphs if p]
                 span.shared = True
 
 
