@@ -1,5 +1,6 @@
 """Token repairs that are neither lexicon words nor plain numbers: `COVIDI9` → `COVID19`,
-`crisis 0 emergencia` → `crisis o emergencia`, `y/0` → `y/o`."""
+`crisis 0 emergencia` → `crisis o emergencia`, `y/0` → `y/o`, `|Objetivo` → `Objetivo`
+(a table's ruling read as a bar glued to the cell's first word)."""
 from __future__ import annotations
 
 import re
@@ -21,6 +22,8 @@ class TokenFixer:
         self.acronym = re.compile(rf"(?<![\w|])(?P<name>[A-Z]{{2,}}?)(?P<one>[{one}]+)(?P<digits>\d+)(?![\w|])")
         n = int(rules["zero_as_o_min_letters"])
         self.zero = re.compile(rf"(?<={LOWER_WORD}{{{n}}} )0(?= {LOWER_WORD}{{{n}}})")
+        rule = re.escape(rules["table_rule_marks"])
+        self.rule_mark = re.compile(rf"(?<!\S)[{rule}]+(?=[A-ZÁÉÍÓÚÑ][a-záéíóúüñ]|[A-Z]{{2}})")
         self.literals: dict[str, str] = rules["literals"]
         self.literal = re.compile(r"(?<!\S)(" + "|".join(map(re.escape, self.literals)) + r")(?![\w/])")
 
@@ -44,6 +47,11 @@ class TokenFixer:
             repairs.append(Repair(m[0], self.literals[m[0]], "token"))
             return self.literals[m[0]]
 
+        def rule_mark(m: re.Match[str]) -> str:
+            repairs.append(Repair(m[0], "", "token"))
+            return ""
+
+        text = self.rule_mark.sub(rule_mark, text)
         text = self.acronym.sub(acronym, text)
         text = self.zero.sub(zero, text)
         return self.literal.sub(literal, text), repairs

@@ -134,6 +134,13 @@ class LabelMatcher:
     def _match_prefix(self, label: _Label, line: str, line_sq: str, index: list[int], head: bool) -> LabelHit | None:
         """The whole label (or, with `head`, its first words only) at the start of the line."""
         target = label.squashed
+        if not label.text[:1].isalnum():
+            # a label opening with a symbol ("# de población"): OCR reads the symbol as any
+            # short token ("X", "H", "++"), which is dropped before matching the words
+            first = re.match(r"\S{1,2}\s+", line)
+            if first and not line_sq.startswith(target[:START_CHARS]):
+                line = line[first.end():]
+                line_sq, index = squash(line)
         if not _same_start(label, line, line_sq):
             return None
         if len(target) < 5:

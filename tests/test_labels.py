@@ -64,3 +64,9 @@ def test_label_tails_are_found(matcher, line, rest):
 @pytest.mark.parametrize("line", ["Empresas grandes", "de la institución", "Quito"])
 def test_ordinary_text_has_no_tail(matcher, line):
     assert matcher.tail_length(line) == 0
+
+
+@pytest.mark.parametrize("line", ["X de población asistida 32,000", "H de poblacion asistida 32,000", "++ de población asistida 32,000"])
+def test_a_symbol_read_as_another_short_token(matcher, line):
+    hit = matcher.match(line)
+    assert (hit.key, hit.rest) == ("poblacion_asistida", "32,000")
