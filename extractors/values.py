@@ -19,6 +19,7 @@ from pipeline.records import FichaBlock, Ficha, FieldValue, Line, Repair
 OPTIONAL_FIELDS = {"limitaciones"}
 LABEL_FOR_CODE = {"header": "full", "title": "shared", "summary": "summary"}
 """How sure the code is: read on the CÓDIGO line, on the title line, or inferred from the summary."""
+MAX_CELL_WORDS = 25
 PLACE_MATCH = 80
 """rapidfuzz ratio a place name read by OCR needs against the gazetteer ("Tulcén" → "Tulcán")."""
 NAME_MATCH = 80
@@ -128,15 +129,27 @@ def _field(key: str, spec: FieldSpec, spans: list[Span], template: Template) -> 
             gazetteer = template.data_path("places")
             valid = all(any(e.label == spec.entity for e in find_entities(i, gazetteer)) for i in items)
         return _value(items, chosen, pieces, valid=valid)
-    return _value(text, chosen, pieces, valid=plausible_text(text))
+    if spec.single_line:
+        return _value(text, chosen, pieces, valid=plausible_cell(text))
+    return _value(text, chosen, pieces, valid=plausible_text(text, capital_first=not spec.run_in))
 
 
-def plausible_text(text: str) -> bool:
+def plausible_cell(text: str) -> bool:
+    """A one-line table cell is a short phrase: a capitalised word first, no second sentence
+    glued on, not a bare amount (those belong to the number cells)."""
+    words = text.split()
+    if not words or len(words) > MAX_CELL_WORDS or not re.match(r"[A-ZÁÉÍÓÚÑ][a-záéíóúñ]", words[0]):
+        return False
+    return not re.search(r"[.;]\s+\S", text) and not re.search(r"\d[\d.,]*\s*USD", text)
+
+
+def plausible_text(text: str, capital_first: bool = True) -> bool:
     """A free-text value reads as whole sentences: a capital (or opening mark) first, a full stop
-    last, no stray OCR fragments. A cut or spliced value usually fails one of these."""
+    last, no stray OCR fragments. A cut or spliced value usually fails one of these. After a
+    run-in label ("Contexto: ...") a value may start in lower case."""
     if len(text.split()) < 3 or not re.search(r"[.!?)]$", text):
         return False
-    if not (text[:1].isupper() or text[:1] in "¿¡(\"“"):
+    if capital_first and not (text[:1].isupper() or text[:1] in "¿¡(\"“"):
         return False
     return not re.search(r"https?:|www\.|\s[^\w\s(¿¡\"“]{2,}\s|\s\d[A-ZÁÉÍÓÚ][a-z]", text)
 

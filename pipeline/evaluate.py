@@ -5,12 +5,16 @@ when its rapidfuzz similarity to the gold text is at least TEXT_SIMILARITY.
 """
 from __future__ import annotations
 
+import argparse
+import json
+import sys
 from collections import defaultdict
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from rapidfuzz import fuzz
 
-from pipeline.records import Ficha
+from pipeline.records import FieldValue, Ficha
 
 TEXT_SIMILARITY = 95.0
 STRUCTURED = {"codigo", "tipo", "area_codigo", "area", "poblacion_asistida", "presupuesto_usd", "sostenibilidad"}
@@ -83,3 +87,41 @@ def score_fichas(fichas: list[Ficha], gold: list[dict]) -> Report:
             if not ok:
                 report.errors.append((record["codigo"], key, got, want))
     return report
+
+
+def score_output(fichas_json: Path, gold_files: list[Path], document: str | None = None) -> Report:
+    """Score a run's fichas.json (optionally one document, by a substring of its path)."""
+    data = json.loads(fichas_json.read_text(encoding="utf-8"))
+    paths = {d["sha256"]: d["path"] for d in data["documents"]}
+    fichas = [
+        Ficha(f["codigo"], f["documento"], {k: FieldValue(v["value"], v["confidence"], v["page"], None, v["raw"])
+                                           for k, v in f["fields"].items()})
+        for f in data["fichas"]
+        if document is None or document in paths.get(f["documento"], "")
+    ]
+    gold = [r for path in gold_files for r in json.loads(path.read_text(encoding="utf-8"))["fichas"]]
+    return score_fichas(fichas, gold)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m pipeline.evaluate",
+                                     description="Per-field accuracy and calibration of a run against gold records.")
+    parser.add_argument("fichas_json", type=Path, help="a run's out/fichas.json")
+    parser.add_argument("gold", type=Path, nargs="+", help="gold JSON files (tests/data/gold/*.json)")
+    parser.add_argument("--document", help="score only the document whose path contains this text")
+    args = parser.parse_args(argv)
+    report = score_output(args.fichas_json, args.gold, args.document)
+    print(report.table())
+    calibration = report.calibration()
+    print(f"\nfichas missing: {report.missing or 'none'}; spurious: {report.spurious or 'none'}")
+    print(f"accuracy of fields at confidence >= 0.9: {calibration['accuracy_at_high']:.3f}; "
+          f"share of fields at >= 0.9: {calibration['share_high']:.2f}; "
+          f"share of wrong fields under 0.6: {calibration['wrong_below_low']:.2f}")
+    print("\n| confidence | fields | right |\n|---|---|---|")
+    for label, n, share in report.reliability():
+        print(f"| {label} | {n} | {share:.2f} |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
