@@ -64,7 +64,7 @@ class Page:
     """Page size in points; None for legacy text."""
     height: float | None = None
     rotation: int = 0
-    """Degrees (0/90/180/270) the page was turned to read upright."""
+    """Degrees (0/90/180/270), clockwise, the page as displayed was turned to read upright."""
 
 
 @dataclass

@@ -1,0 +1,217 @@
+"""Ingest: a PDF, a page image or a legacy OCR text dump → a Document of pages of lines.
+
+`ingest(path, password=None, limits=None)` is the stage's one entry point.
+
+* PDF: each page is read from its text layer when that layer holds enough real words (digital
+  PDFs, scans that already carry an OCR layer), else rendered at 300 dpi and OCR'd
+  (`pipeline.pdf`). Image files (PNG, JPEG, TIFF, multi-page TIFF) are OCR'd the same way.
+* `.txt`: legacy OCR text without geometry, one Page per text page (`read_legacy_text`).
+* Lines come out as read: `Line.text` is the raw text and `Line.raw` stays None; the repair
+  stage fills it. Boxes are PDF points from the top-left of the page's upright frame; a page
+  that had to be turned to read upright says so in `Page.rotation` (degrees clockwise).
+* A file that cannot be read raises `InputFileError` (or `EncryptedPdfError`) whose reason is
+  one line ("not a PDF", "empty file (0 bytes)", "wrong password", ...). A page that fails
+  inside a readable document (OCR timeout, broken text layer) becomes a warning instead.
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+import warnings as pywarnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from pipeline.errors import InputFileError
+from pipeline.ocr import OcrJob, ocr_pages
+from pipeline.pdf import read_pdf
+from pipeline.records import Document, Line, Page
+
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff"}
+TEXT_SUFFIXES = {".txt"}
+DEFAULT_IMAGE_DPI = 300.0
+MIN_IMAGE_DPI = 70.0
+"""Smaller resolutions in an image's header are placeholders (JPEG's 1×1, TIFF's 1 dpi): ignored."""
+MAX_IMAGE_DPI = 400.0
+"""Finer images are scaled to 300 dpi: Tesseract reads as well and 2–4× faster."""
+HEADER_WINDOW = 1024
+"""PDF readers accept junk before `%PDF-` within the first KiB; so do we."""
+
+_PAGE_START = re.compile(r"^ (?![-*•·]\s)(?=\S)")
+"""How the legacy dump marks a new page when it has no form feeds: the first line of each page
+starts with one space (seen in tests/data/seeds/000_*.part1.txt, 49 pages). A list bullet
+indented by one space (seed 004, a markdown export) is not a page start."""
+_INDENTED = re.compile(r"^(?: {2,}|\t)\S", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class IngestLimits:
+    """Resource limits: a hostile or absurd file is refused or scaled down, never a hang or a crash."""
+
+    max_pages: int = 1000
+    """Documents with more pages are refused (a catalogue has ~100; the corpus's largest 400)."""
+    max_image_pixels: int = 150_000_000
+    """An image (file, frame or embedded in a PDF) with more pixels is refused as a decompression
+    bomb. An A4 page scanned at 1200 dpi has 140 M; the corpus's hugemono page 1,225 M."""
+    max_render_pixels: int = 40_000_000
+    """Pages are rendered at 300 dpi, or at the lower dpi that fits this many pixels (A2 at 300 dpi)."""
+    ocr_timeout_s: float = 120.0
+    """Tesseract is stopped after this long on one page (a 300-dpi A4 page takes 1.5–4.5 s)."""
+    ocr_workers: int | None = None
+    """Tesseract processes run at once; None: one per core. Use 1 when documents run in parallel."""
+
+    def check_image(self, path: Path, page: int, width: int, height: int) -> None:
+        """Refuse an image whose pixel count makes it a decompression bomb."""
+        if width * height > self.max_image_pixels:
+            raise InputFileError(path, f"page {page}: image of {width}×{height} px is over the limit of "
+                                       f"{self.max_image_pixels / 1e6:.0f} Mpx (decompression bomb?)")
+
+
+def ingest(path: Path, password: str | None = None, limits: IngestLimits | None = None) -> Document:
+    """Read one input file into a Document; see the module docstring."""
+    path = Path(path)
+    limits = limits or IngestLimits()
+    data = _read_bytes(path)
+    document = Document(path=path, sha256=hashlib.sha256(data).hexdigest())
+    kind = sniff(data)
+    suffix = path.suffix.lower()
+    if kind == "pdf":
+        document.pages = read_pdf(path, data, password, limits, document.warnings)
+    elif kind == "image" or (kind is None and suffix in IMAGE_SUFFIXES):
+        document.pages = read_image(path, data, limits, document.warnings)
+    elif suffix == ".pdf":
+        raise InputFileError(path, "not a PDF")
+    elif suffix in TEXT_SUFFIXES:
+        document.pages = read_legacy_text(path, data, document.warnings)
+    else:
+        raise InputFileError(path, f"unsupported file type {suffix or '(no extension)'}")
+    return document
+
+
+def _read_bytes(path: Path) -> bytes:
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise InputFileError(path, "no such file") from None
+    except IsADirectoryError:
+        raise InputFileError(path, "is a folder, not a file") from None
+    except OSError as exc:
+        raise InputFileError(path, f"cannot read: {exc.strerror or exc}") from None
+    if not data:
+        raise InputFileError(path, "empty file (0 bytes)")
+    return data
+
+
+def sniff(data: bytes) -> str | None:
+    """"pdf", "image" or None, from the file's first bytes: content wins over the file name."""
+    if b"%PDF-" in data[:HEADER_WINDOW]:
+        return "pdf"
+    if data.startswith((b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"II*\x00", b"MM\x00*")):
+        return "image"
+    return None
+
+
+def read_image(path: Path, data: bytes, limits: IngestLimits, warnings: list[str]) -> list[Page]:
+    """OCR every frame of a PNG, JPEG or (multi-page) TIFF at its own resolution."""
+    with _quiet_pillow():
+        try:
+            image = Image.open(io.BytesIO(data))
+            frames = getattr(image, "n_frames", 1)
+        except Image.DecompressionBombError:
+            raise InputFileError(path, "image too large (decompression bomb?)") from None
+        except UnidentifiedImageError:
+            raise InputFileError(path, "unreadable image: not a PNG, JPEG or TIFF") from None
+        except Exception as exc:  # Pillow's decoders raise many types on broken files
+            raise InputFileError(path, f"corrupt image: {_first_line(exc)}") from None
+    if frames > limits.max_pages:
+        raise InputFileError(path, f"{frames} pages, over the limit of {limits.max_pages}")
+
+    def jobs() -> Iterator[OcrJob]:
+        for index in range(frames):
+            with _quiet_pillow():
+                try:
+                    image.seek(index)
+                    limits.check_image(path, index + 1, image.width, image.height)
+                    frame, dpi = _page_image(image, limits)
+                except InputFileError:
+                    raise
+                except Exception as exc:  # as above
+                    raise InputFileError(path, f"corrupt image: {_first_line(exc)}") from None
+            yield OcrJob(index + 1, frame, dpi)
+
+    return ocr_pages(jobs(), limits.ocr_timeout_s, limits.ocr_workers, warnings)
+
+
+@contextmanager
+def _quiet_pillow() -> Iterator[None]:
+    """Pillow warns on stderr about large images (we check our own limit) and bad EXIF (harmless)."""
+    with pywarnings.catch_warnings():
+        pywarnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        pywarnings.simplefilter("ignore", UserWarning)
+        yield
+
+
+def _page_image(image: Image.Image, limits: IngestLimits) -> tuple[Image.Image, float]:
+    """One frame as 8-bit gray on white with square pixels, at its own resolution up to
+    MAX_IMAGE_DPI (finer scans are brought to 300 dpi, like rendered PDF pages), within the
+    render pixel limit."""
+    xdpi, ydpi = (float(v) for v in image.info.get("dpi", (0, 0)))
+    if min(xdpi, ydpi) < MIN_IMAGE_DPI:
+        xdpi = ydpi = DEFAULT_IMAGE_DPI
+    frame = image.convert("RGBA") if "A" in image.getbands() or "transparency" in image.info else image
+    if frame.mode == "RGBA":
+        frame = Image.alpha_composite(Image.new("RGBA", frame.size, "white"), frame)
+    frame = ImageOps.grayscale(frame) if frame.mode != "L" else frame.copy()
+    dpi = max(xdpi, ydpi)
+    width, height = frame.width * dpi / xdpi, frame.height * dpi / ydpi  # square pixels (fax TIFFs)
+    scale = min(1.0 if dpi <= MAX_IMAGE_DPI else DEFAULT_IMAGE_DPI / dpi,
+                (limits.max_render_pixels / (width * height)) ** 0.5)
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    if size != frame.size:
+        frame = frame.resize(size, Image.BILINEAR)
+    return frame, dpi * scale
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
+
+
+def read_legacy_text(path: Path, data: bytes, warnings: list[str]) -> list[Page]:
+    """One Page per text page, one Line per non-empty text line, no geometry.
+
+    Pages are split on form feeds; a dump without them may mark each page's first line with
+    one leading space (the seed dump does), which is used when no other line is indented.
+    """
+    if b"\x00" in data[:HEADER_WINDOW]:
+        raise InputFileError(path, "not a text file (binary data)")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = data.decode("cp1252", errors="replace")
+        warnings.append("not UTF-8: read as Windows-1252")
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    chunks = text.split("\f")
+    if chunks[-1].strip() == "" and len(chunks) > 1:
+        chunks.pop()  # a dump ends its last page with a form feed
+    if len(chunks) == 1 and not _INDENTED.search(text):
+        chunks = _split_on_page_starts(text)
+    return [_text_page(number, chunk) for number, chunk in enumerate(chunks, 1)]
+
+
+def _split_on_page_starts(text: str) -> list[str]:
+    pages: list[list[str]] = [[]]
+    for line in text.split("\n"):
+        if _PAGE_START.match(line) and any(l.strip() for l in pages[-1]):
+            pages.append([])
+        pages[-1].append(line)
+    return ["\n".join(page) for page in pages]
+
+
+def _text_page(number: int, chunk: str) -> Page:
+    lines = tuple(Line(text=l.strip(), page=number) for l in chunk.split("\n") if l.strip())
+    return Page(number=number, lines=lines, source="legacy_text")

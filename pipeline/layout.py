@@ -1,0 +1,98 @@
+"""Words with boxes → the page's lines in reading order, with two-column table rows rebuilt.
+
+Contract of `words_to_lines`
+----------------------------
+Input: the words of one page in its upright frame (PDF points, origin top-left), as read from
+a text layer or by OCR; optionally Tesseract's (block, paragraph, line) id per word and the
+page's horizontal rulings (cell borders), whole or in pieces.
+
+Output, in reading order: top to bottom for a text layer; for OCR words, Tesseract's order
+(its blocks keep the columns of a magazine page apart), each table region's rows placed where
+Tesseract first reaches the region.
+
+* A plain printed line is one `Line`: its words left to right, joined by one space.
+* In a **table region**, a band of lines that splits into a left and a right column at one x
+  (no word crosses it, lines with words on both sides have a column gap there, and several
+  lines start the right column there), each table **row** is one `Line`: the left cell's words
+  (its lines top to bottom, each left to right), then the right cell's words, e.g.
+  "Potencial de replicación y por quién Agencias del Sistema ... migratorias.". This holds for
+  label | value tables and for value | value tables ("Principios rectores | Objetivos").
+  Row boundaries are the horizontal rulings that cross the column split when the page has at
+  least two there (lines above the first or below the last stay plain lines), else horizontal
+  gaps that cut across both columns. A value cell that starts above its label (vertically
+  centred cells) stays in its label's row.
+* A data grid (most lines cut in three or more columns) stays one `Line` per printed line.
+* Text set in two columns (unruled, with a left column of running text rather than labels)
+  reads its left column's lines first, then its right column's, one `Line` each (OCR words
+  simply keep Tesseract's order there).
+
+The steps live in `pipeline.lines` (printed lines) and `pipeline.tables` (regions and rows).
+
+Text is never altered: words are joined as read, a hyphen at a cell's line end included.
+`bbox` is the union of the words' boxes; `confidence` is the mean word confidence.
+"""
+from __future__ import annotations
+
+from collections.abc import Hashable, Sequence
+from statistics import median
+
+from pipeline.lines import PageWords, Rule, merge_rules, printed_lines, to_line
+from pipeline.records import Line, Word
+from pipeline.tables import table_regions, table_rows, text_in_columns
+
+
+def words_to_lines(
+    words: Sequence[Word],
+    page_number: int,
+    page_width: float,
+    *,
+    line_ids: Sequence[Hashable] | None = None,
+    rules: Sequence[Rule] = (),
+) -> tuple[Line, ...]:
+    """The page's lines in reading order; see the module docstring for the contract."""
+    if not words:
+        return ()
+    page = PageWords(words, line_ids, median(w.bbox[3] - w.bbox[1] for w in words) or 1.0, merge_rules(rules))
+    lines = printed_lines(words, line_ids)
+    tables = []
+    for start, end, split in table_regions(page, lines, page_width):
+        region = [w for line in lines[start:end] for w in line]
+        if line_ids is not None and text_in_columns(page, region, split):
+            continue  # Tesseract's own reading order handles columns of text better
+        tables.append((table_rows(page, region, split), start, end))
+    if line_ids is None:
+        rows = _top_to_bottom(lines, tables)
+    else:
+        rows = _in_tesseract_order(words, line_ids, tables, lines)
+    return tuple(to_line(words, row, page_number) for row in rows)
+
+
+def _top_to_bottom(lines: list[list[int]], tables: list[tuple[list[list[int]], int, int]]) -> list[list[int]]:
+    """Printed lines top to bottom, each table region's rows in place of its lines."""
+    rows: list[list[int]] = []
+    done = 0
+    for table, start, end in tables:
+        rows.extend(lines[done:start])
+        rows.extend(table)
+        done = end
+    return rows + lines[done:]
+
+
+def _in_tesseract_order(words: Sequence[Word], line_ids: Sequence[Hashable],
+                        tables: list[tuple[list[list[int]], int, int]], lines: list[list[int]]) -> list[list[int]]:
+    """Tesseract's lines in its reading order (columns of a magazine page stay apart), each
+    table region's rows where Tesseract first reaches one of its words."""
+    table_of = {w: k for k, (_, start, end) in enumerate(tables) for line in lines[start:end] for w in line}
+    groups: dict[Hashable, list[int]] = {}
+    for index, key in enumerate(line_ids):
+        groups.setdefault(key, []).append(index)
+    rows: list[list[int]] = []
+    emitted: set[int] = set()
+    for members in groups.values():
+        free = sorted((i for i in members if i not in table_of), key=lambda i: words[i].bbox[0])
+        if free:
+            rows.append(free)
+        for k in sorted({table_of[i] for i in members if i in table_of} - emitted):
+            rows.extend(tables[k][0])
+            emitted.add(k)
+    return rows

@@ -1,0 +1,314 @@
+"""PDF pages → Pages: the text layer where it holds real words, else PDFium render + Tesseract.
+
+PDFium (pypdfium2) opens the file, decides the page count and renders; pdfplumber reads the
+text layer. When the two disagree on the page count (a damaged page tree), the text layer is
+ignored and every page is OCR'd, so that page numbers stay PDFium's.
+"""
+from __future__ import annotations
+
+import io
+import logging
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pdfplumber
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
+
+from pipeline.errors import EncryptedPdfError, InputFileError
+from pipeline.layout import words_to_lines
+from pipeline.lines import Rule, to_line
+from pipeline.ocr import OcrJob, ocr_pages
+from pipeline.records import BBox, Page, Word
+
+if TYPE_CHECKING:
+    from pipeline.ingest import IngestLimits
+
+RENDER_DPI = 300
+MIN_REAL_WORDS = 1
+"""A text layer with fewer real words is treated as absent (unmapped fonts, no text)."""
+MAX_JUNK_SHARE = 0.5
+"""...and so is one where more than half of the words are junk ("(cid:25)", "\"7+%-"); numbers are fine."""
+SCAN_COVERAGE = 0.5
+"""A page whose largest image covers this share of it is a scan..."""
+MIN_WORDS_OVER_SCAN = 20
+"""...and its text layer is trusted only with this many real words (an OCR layer), not a stamp."""
+RULE_MIN_LENGTH = 20.0
+"""Points; shorter horizontal strokes are ticks or glyph parts. Longer ones, even one cell
+wide (tables drawn cell by cell), go to the layout, which joins them into rulings."""
+RULE_MAX_THICKNESS = 4.0
+"""Points; thicker horizontal shapes are fills, not rulings."""
+
+# pdfminer logs every repair it makes on a damaged file; the page-level warnings say enough.
+logging.getLogger("pdfminer").setLevel(logging.ERROR)
+
+_ROTATION_OF_DIRECTION = {"ltr": 0, "btt": 90, "rtl": 180, "ttb": 270}
+"""Clockwise turn that makes text running in this direction read left to right."""
+
+
+@dataclass(frozen=True)
+class TextLayer:
+    """A page's text layer turned upright: words, rulings and the upright size."""
+
+    words: list[Word]
+    """Words running in the page's main direction, boxes in the upright frame."""
+    aside: list[list[Word]]
+    """Runs of words set in another direction (a vertical margin note), one line each."""
+    rules: list[Rule]
+    width: float
+    height: float
+    rotation: int
+
+
+def read_pdf(path: Path, data: bytes, password: str | None, limits: IngestLimits, warnings: list[str]) -> list[Page]:
+    """Every page of the PDF, in order; raises InputFileError for a PDF that cannot be read."""
+    document, used_password = open_pdf(path, data, password)
+    try:
+        count = len(document)
+        if count == 0:
+            raise InputFileError(path, "PDF has no pages")
+        if count > limits.max_pages:
+            raise InputFileError(path, f"{count} pages, over the limit of {limits.max_pages}")
+        with _text_layers(data, used_password, count, warnings) as plumber:
+            jobs = _page_jobs(path, document, plumber, limits, warnings)
+            return ocr_pages(jobs, limits.ocr_timeout_s, limits.ocr_workers, warnings)
+    finally:
+        document.close()
+
+
+def open_pdf(path: Path, data: bytes, password: str | None) -> tuple[pdfium.PdfDocument, str | None]:
+    """The opened document and the password it needed (None if none).
+
+    A password is tried only when the file needs one, so a batch-wide --password does not
+    break files that open without it.
+    """
+    try:
+        return pdfium.PdfDocument(data), None
+    except pdfium.PdfiumError as exc:
+        # PDFium's last-error code can be stale from an earlier file: trust it only for a
+        # file that has an encryption dictionary.
+        encrypted = b"/Encrypt" in data
+        if encrypted and exc.err_code == pdfium_c.FPDF_ERR_SECURITY:
+            raise InputFileError(path, "encrypted with an unsupported security handler") from None
+        if not encrypted or exc.err_code != pdfium_c.FPDF_ERR_PASSWORD:
+            raise InputFileError(path, corrupt_reason(data)) from None
+    if not password:
+        raise EncryptedPdfError(path, "encrypted: needs a password")
+    try:
+        return pdfium.PdfDocument(data, password=password), password
+    except pdfium.PdfiumError:
+        raise EncryptedPdfError(path, "wrong password") from None
+
+
+def corrupt_reason(data: bytes) -> str:
+    """A short cause for a PDF that PDFium refuses: no pages, no objects, truncated, or broken."""
+    try:
+        with pdfplumber.open(io.BytesIO(data)) as pdf:
+            if len(pdf.pages) == 0:
+                return "PDF has no pages"
+    except Exception:  # pdfminer raises anything on a broken file; it only helps to diagnose
+        pass
+    if not re.search(rb"\d+\s+\d+\s+obj\b", data):
+        return "corrupt PDF: no PDF objects"
+    if b"%%EOF" not in data:
+        return "corrupt PDF: truncated (no %%EOF marker)"
+    return "corrupt PDF: broken cross-reference table or trailer"
+
+
+@contextmanager
+def _text_layers(data: bytes, password: str | None, count: int, warnings: list[str]) -> Iterator[pdfplumber.PDF | None]:
+    """pdfplumber on the same bytes, or None when it cannot open them or miscounts the pages."""
+    try:
+        pdf = pdfplumber.open(io.BytesIO(data), password=password or "", unicode_norm="NFC")
+    except Exception as exc:  # pdfminer's errors have no common base class
+        warnings.append(f"text layer unreadable ({_short(exc)}); every page OCR'd")
+        yield None
+        return
+    with pdf:
+        if len(pdf.pages) == count:
+            yield pdf
+        else:
+            warnings.append(f"text layer ignored: page tree damaged ({len(pdf.pages)} pages for pdfplumber, "
+                            f"{count} for PDFium); every page OCR'd")
+            yield None
+
+
+def _page_jobs(path: Path, document: pdfium.PdfDocument, plumber: pdfplumber.PDF | None,
+               limits: IngestLimits, warnings: list[str]) -> Iterator[Page | OcrJob]:
+    """Per page, a Page read from its text layer, or an OcrJob with the rendered page."""
+    for index in range(len(document)):
+        number = index + 1
+        page = document[index]
+        try:
+            layer = _text_layer(plumber.pages[index], number, warnings) if plumber else None
+            if layer is not None:
+                lines = words_to_lines(layer.words, number, layer.width, rules=layer.rules)
+                lines += tuple(to_line(run, range(len(run)), number) for run in layer.aside)
+                yield Page(number, lines, "text_layer", layer.width, layer.height, layer.rotation)
+            else:
+                yield _render(path, page, number, limits, warnings)
+        finally:
+            page.close()
+
+
+def _text_layer(page: pdfplumber.page.Page, number: int, warnings: list[str]) -> TextLayer | None:
+    """The page's words and rulings, upright, when its text layer is usable; else None."""
+    width, height = float(page.width), float(page.height)
+    try:
+        raw = page.extract_words(**_reading_directions(page.chars))
+        coverage = max((_area(i) for i in page.images), default=0.0) / max(width * height, 1.0)
+        if not usable_text_layer([w["text"] for w in raw], coverage):
+            return None
+        edges = page.edges
+    except Exception as exc:  # pdfminer fails in many ways on damaged content streams
+        warnings.append(f"page {number}: text layer unreadable ({_short(exc)}); page OCR'd")
+        return None
+    finally:
+        page.close()
+    rotation = _dominant_rotation(raw)
+    words, aside = _split_by_direction(raw, rotation, width, height)
+    upright_width, upright_height = (height, width) if rotation in (90, 270) else (width, height)
+    rules = []
+    for edge in edges:
+        x0, top, x1, bottom = _turn(_box(edge), rotation, width, height)
+        if x1 - x0 >= RULE_MIN_LENGTH and bottom - top <= RULE_MAX_THICKNESS:
+            rules.append(Rule(x0, x1, (top + bottom) / 2))
+    return TextLayer(words, aside, rules, upright_width, upright_height, rotation)
+
+
+def usable_text_layer(words: list[str], image_coverage: float) -> bool:
+    """Real words, little junk, and over a scanned page more than a stamp ("pdf.js", a date)."""
+    real = sum(_is_real_word(w) for w in words)
+    junk = sum(_is_junk(w) for w in words)
+    needed = MIN_WORDS_OVER_SCAN if image_coverage >= SCAN_COVERAGE else MIN_REAL_WORDS
+    return real >= needed and junk <= MAX_JUNK_SHARE * len(words)
+
+
+def _is_real_word(text: str) -> bool:
+    """Two letters or more, mostly letters, and no unmapped glyph."""
+    letters = sum(c.isalpha() for c in text)
+    return not _is_junk(text) and letters >= 2 and letters >= 0.5 * len(text)
+
+
+def _is_junk(text: str) -> bool:
+    """Unmapped glyphs ("(cid:12)", private-use, U+FFFD, controls) or mostly symbols ('"7+%-')."""
+    if "(cid:" in text or "\ufffd" in text or any(unicodedata.category(c) in ("Co", "Cc") for c in text):
+        return True
+    return sum(c.isalnum() for c in text) < 0.5 * len(text)
+
+
+def _reading_directions(chars: list[dict]) -> dict[str, str]:
+    """extract_words settings that read every char in its true direction.
+
+    pdfplumber only tells upright chars from rotated ones and reads the rotated top to bottom;
+    the char matrix says which way each one runs, and the majority sets the reading order.
+    """
+    count = Counter(_char_direction(c) for c in chars)
+    upright = "rtl" if count["rtl"] > count["ltr"] else "ltr"
+    rotated = "btt" if count["btt"] > count["ttb"] else "ttb"
+    return {"char_dir": upright, "line_dir": "ttb" if upright == "ltr" else "btt",
+            "char_dir_rotated": rotated, "line_dir_rotated": "rtl" if rotated == "ttb" else "ltr"}
+
+
+def _char_direction(char: dict) -> str:
+    """Which way the text runs on the page, from the char's baseline vector (PDF y points up)."""
+    a, b = char["matrix"][0], char["matrix"][1]
+    if abs(a) >= abs(b):
+        return "ltr" if a >= 0 else "rtl"
+    return "btt" if b > 0 else "ttb"
+
+
+def _direction_rotation(word: dict) -> int:
+    return _ROTATION_OF_DIRECTION.get(word.get("direction", "ltr"), 0)
+
+
+def _dominant_rotation(words: list[dict]) -> int:
+    """The clockwise turn that makes most of the text (by characters) run left to right."""
+    weight: dict[int, int] = {}
+    for w in words:
+        weight[_direction_rotation(w)] = weight.get(_direction_rotation(w), 0) + len(w["text"])
+    return max(weight, key=weight.__getitem__, default=0)
+
+
+def _split_by_direction(raw: list[dict], rotation: int, width: float, height: float) -> tuple[list[Word], list[list[Word]]]:
+    """Words in the page's main direction, and runs of consecutive words set in another one
+    (kept out of the layout: a vertical margin note would pass for a table column)."""
+    words: list[Word] = []
+    aside: list[list[Word]] = []
+    previous = None
+    for w in raw:
+        word = Word(w["text"], _turn(_box(w), rotation, width, height), 1.0)
+        if _direction_rotation(w) == rotation:
+            words.append(word)
+            previous = None
+            continue
+        if previous is not None and _direction_rotation(previous) == _direction_rotation(w) and _same_run(previous, w):
+            aside[-1].append(word)
+        else:
+            aside.append([word])
+        previous = w
+    return words, aside
+
+
+def _same_run(a: dict, b: dict) -> bool:
+    """Two words on one line of their own direction: they share the band across it."""
+    low, high = ("x0", "x1") if a.get("direction") in ("ttb", "btt") else ("top", "bottom")
+    shared = min(a[high], b[high]) - max(a[low], b[low])
+    return shared >= 0.5 * min(a[high] - a[low], b[high] - b[low])
+
+
+def _box(obj: dict) -> BBox:
+    return (float(obj["x0"]), float(obj["top"]), float(obj["x1"]), float(obj["bottom"]))
+
+
+def _area(obj: dict) -> float:
+    x0, top, x1, bottom = _box(obj)
+    return max(0.0, x1 - x0) * max(0.0, bottom - top)
+
+
+def _turn(box: BBox, rotation: int, width: float, height: float) -> BBox:
+    """A top-left-origin box on a width × height page, after turning the page clockwise."""
+    x0, top, x1, bottom = box
+    if rotation == 90:
+        return (height - bottom, x0, height - top, x1)
+    if rotation == 180:
+        return (width - x1, height - bottom, width - x0, height - top)
+    if rotation == 270:
+        return (top, width - x1, bottom, width - x0)
+    return (x0, top, x1, bottom)
+
+
+def _render(path: Path, page: pdfium.PdfPage, number: int, limits: IngestLimits,
+            warnings: list[str]) -> OcrJob | Page:
+    """The page as an 8-bit gray image at 300 dpi, or lower to fit the render pixel limit.
+
+    Embedded images are measured first: PDFium would decode a decompression bomb in full.
+    """
+    for image in page.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_IMAGE,)):
+        try:
+            meta = image.get_metadata()
+        except pdfium.PdfiumError:
+            continue  # an image PDFium cannot describe, it will not decode either
+        limits.check_image(path, number, meta.width, meta.height)
+    width, height = page.get_size()
+    if width * height < 1:
+        warnings.append(f"page {number}: page has no area; left empty")
+        return Page(number, (), "ocr", width, height)
+    scale = min(RENDER_DPI / 72, (limits.max_render_pixels / (width * height)) ** 0.5)
+    try:
+        image = page.render(scale=scale, grayscale=True).to_pil().copy()  # the bitmap dies with the page
+    except pdfium.PdfiumError as exc:
+        warnings.append(f"page {number}: cannot render ({_short(exc)}); left empty")
+        return Page(number, (), "ocr", width, height)
+    return OcrJob(number, image, scale * 72)
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0][:80]}" if text else type(exc).__name__

@@ -1,0 +1,128 @@
+"""Cheap numpy measurements on a grayscale page image, taken before and around OCR.
+
+Each function answers one question Tesseract would otherwise answer slowly or not at all: is
+the page blank, does it look turned on its side, how much is it skewed, where are the ruled
+lines of its tables. All work on an 8-bit grayscale ("L") PIL image with dark ink on light paper.
+"""
+from __future__ import annotations
+
+import numpy as np
+from PIL import Image
+
+from pipeline.lines import Rule
+
+ANALYSIS_WIDTH = 1000
+"""Pixels across the downscaled copy used for the blank, sideways and skew measurements."""
+BLANK_INK_FRACTION = 0.0005
+"""Below this share of dark pixels a page holds no text worth a Tesseract run."""
+SIDEWAYS_RATIO = 0.8
+"""Row-profile sharpness / column-profile sharpness below this: text lines probably run vertically."""
+MAX_SKEW_DEG = 3.0
+SKEW_COARSE_STEP_DEG = 0.5
+SKEW_FINE_STEP_DEG = 0.1
+SKEW_SAMPLE_POINTS = 200_000
+"""Ink pixels sampled for the skew search; more only costs time."""
+RULE_MIN_FRACTION = 0.25
+"""A horizontal ruling runs at least this share of the page width."""
+RULE_FILL = 0.9
+"""Share of a ruling's length that must be dark: degraded scans break their lines."""
+RULE_MAX_THICKNESS_PT = 4.0
+"""Darker bands thicker than this are filled shapes or bold text, not rulings."""
+
+
+def ink_mask(image: Image.Image, width: int = ANALYSIS_WIDTH) -> np.ndarray:
+    """Dark pixels of a downscaled copy (Otsu threshold): noise averages out, and the measurements
+    take milliseconds whatever the resolution."""
+    scale = min(1.0, width / image.width)
+    small = image.resize((max(1, round(image.width * scale)), max(1, round(image.height * scale))), Image.BILINEAR)
+    pixels = np.asarray(small)
+    return pixels < otsu_threshold(pixels)
+
+
+def otsu_threshold(pixels: np.ndarray) -> int:
+    """The gray level that best separates ink from paper (Otsu's between-class variance)."""
+    hist = np.bincount(pixels.ravel(), minlength=256).astype(np.float64)
+    levels = np.arange(256)
+    weight_dark = np.cumsum(hist)
+    weight_light = weight_dark[-1] - weight_dark
+    sum_dark = np.cumsum(hist * levels)
+    mean_dark = sum_dark / np.maximum(weight_dark, 1)
+    mean_light = (sum_dark[-1] - sum_dark) / np.maximum(weight_light, 1)
+    between = weight_dark * weight_light * (mean_dark - mean_light) ** 2
+    threshold = int(np.argmax(between)) + 1
+    # A blank page has no ink class: keep only clearly dark pixels.
+    return min(threshold, 160)
+
+
+def is_blank(mask: np.ndarray) -> bool:
+    return float(mask.mean()) < BLANK_INK_FRACTION
+
+
+def _profile_sharpness(profile: np.ndarray) -> float:
+    """Text lines make a projection profile jump between ink and gaps; flat profiles score low."""
+    return float(np.sum(np.diff(profile.astype(np.float64)) ** 2))
+
+
+def looks_sideways(mask: np.ndarray) -> bool:
+    """True when ink lines up in columns more sharply than in rows: a page turned 90° or 270°."""
+    rows = _profile_sharpness(mask.mean(axis=1))
+    cols = _profile_sharpness(mask.mean(axis=0))
+    return rows < SIDEWAYS_RATIO * cols
+
+
+def estimate_skew(mask: np.ndarray) -> float:
+    """Degrees to turn the page counter-clockwise so its text lines run level (|angle| ≤ 3°).
+
+    Projects sampled ink pixels onto the vertical axis at trial angles and keeps the angle
+    whose row histogram is sharpest: a coarse pass, then a fine one around the best.
+    """
+    ys, xs = np.nonzero(mask)
+    if len(ys) < 100:
+        return 0.0
+    if len(ys) > SKEW_SAMPLE_POINTS:
+        pick = np.random.default_rng(0).choice(len(ys), SKEW_SAMPLE_POINTS, replace=False)
+        ys, xs = ys[pick], xs[pick]
+    ys = ys.astype(np.float64) - mask.shape[0] / 2
+    xs = xs.astype(np.float64) - mask.shape[1] / 2
+
+    def sharpness(angle: float) -> float:
+        # A point's row once the page is turned counter-clockwise by `angle` degrees.
+        t = np.deg2rad(angle)
+        rows = ys * np.cos(t) - xs * np.sin(t)
+        return _profile_sharpness(np.bincount(np.round(rows - rows.min()).astype(np.int64)))
+
+    coarse = np.arange(-MAX_SKEW_DEG, MAX_SKEW_DEG + 1e-9, SKEW_COARSE_STEP_DEG)
+    best = max(coarse, key=sharpness)
+    fine = np.arange(best - SKEW_COARSE_STEP_DEG, best + SKEW_COARSE_STEP_DEG + 1e-9, SKEW_FINE_STEP_DEG)
+    best = max(fine, key=sharpness)
+    return float(np.clip(round(best, 2), -MAX_SKEW_DEG, MAX_SKEW_DEG))
+
+
+def horizontal_rules(image: Image.Image, dpi: float) -> list[Rule]:
+    """Long thin horizontal lines (table cell borders) in pixels, found by run length on the full image.
+
+    A pixel row holds a ruling when some window of RULE_MIN_FRACTION × width is at least
+    RULE_FILL dark; three rows are merged first so a line that drifts by a pixel still counts.
+    """
+    pixels = np.asarray(image)
+    sample = pixels[::4, ::4]
+    # Thin rulings blur to light gray: count pixels darker than halfway from ink to paper.
+    dark = pixels < (otsu_threshold(sample) + int(np.median(sample))) / 2
+    dark = dark[:-2] | dark[1:-1] | dark[2:]
+    height, width = dark.shape
+    window = max(8, int(width * RULE_MIN_FRACTION))
+    if width <= window:
+        return []
+    candidates = np.flatnonzero(dark.sum(axis=1) >= RULE_FILL * window)  # cheap first cut
+    sums = np.cumsum(dark[candidates], axis=1, dtype=np.int32)
+    hits = np.zeros((height, width - window), dtype=bool)
+    hits[candidates] = sums[:, window:] - sums[:, :-window] >= RULE_FILL * window
+    rows = np.flatnonzero(hits.any(axis=1))
+    max_thickness = max(3, RULE_MAX_THICKNESS_PT * dpi / 72)
+    rules: list[Rule] = []
+    for band in np.split(rows, np.flatnonzero(np.diff(rows) > 1) + 1):
+        if len(band) == 0 or len(band) > max_thickness + 2:
+            continue
+        cols = np.flatnonzero(hits[band].any(axis=0))
+        rules.append(Rule(float(cols[0]), float(cols[-1] + window), float(band.mean() + 1)))
+    return rules
