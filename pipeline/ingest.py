@@ -182,7 +182,7 @@ def _first_line(exc: BaseException) -> str:
 
 
 def read_legacy_text(path: Path, data: bytes, warnings: list[str]) -> list[Page]:
-    """One Page per text page, one Line per non-empty text line, no geometry.
+    """One Page per text page, one Line per text line (blank runs as one empty Line), no geometry.
 
     Pages are split on form feeds; a dump without them may mark each page's first line with
     one leading space (the seed dump does), which is used when no other line is indented.
@@ -213,5 +213,12 @@ def _split_on_page_starts(text: str) -> list[str]:
 
 
 def _text_page(number: int, chunk: str) -> Page:
-    lines = tuple(Line(text=l.strip(), page=number) for l in chunk.split("\n") if l.strip())
-    return Page(number=number, lines=lines, source="legacy_text")
+    """Lines stripped; a run of blank lines kept as one empty Line, the only paragraph break
+    legacy text has (the extractor uses it to tell table cells apart)."""
+    lines: list[Line] = []
+    for text in (l.strip() for l in chunk.split("\n")):
+        if text or (lines and lines[-1].text):
+            lines.append(Line(text=text, page=number))
+    while lines and not lines[-1].text:
+        lines.pop()
+    return Page(number=number, lines=tuple(lines), source="legacy_text")

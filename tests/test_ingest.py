@@ -245,14 +245,17 @@ def test_legacy_dump_splits_pages_at_its_page_marks():
     first = document.pages[0].lines[0]
     assert first.text.startswith("LA2_ISE: Se fomenta") and first.bbox is None and first.confidence is None
     assert document.pages[4].lines[0].text == "METODOLOGIA"
-    assert all(line.text.strip() == line.text != "" for p in document.pages for line in p.lines)
+    lines = [line for p in document.pages for line in p.lines]
+    assert all(line.text.strip() == line.text for line in lines)
+    assert all(a.text or b.text for a, b in zip(lines, lines[1:]) if a.page == b.page)  # blank runs collapsed
+    assert all(p.lines[0].text and p.lines[-1].text for p in document.pages)
 
 
 def test_legacy_text_splits_on_form_feeds(tmp_path: Path):
     dump = tmp_path / "dump.txt"
     dump.write_text("CODIGO BP1_AH\n\n  Territorio Quito\n\fsegunda página\n\f", encoding="utf-8")
     pages = ingest(dump).pages
-    assert [[l.text for l in p.lines] for p in pages] == [["CODIGO BP1_AH", "Territorio Quito"], ["segunda página"]]
+    assert [[l.text for l in p.lines] for p in pages] == [["CODIGO BP1_AH", "", "Territorio Quito"], ["segunda página"]]
 
 
 def test_legacy_text_in_windows_1252_is_read_with_a_warning(tmp_path: Path):
