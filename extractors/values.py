@@ -10,7 +10,7 @@ from rapidfuzz import fuzz, process
 
 from corrections.numbers import read_int
 from extractors.confidence import Evidence, absent_score, score
-from extractors.entities import find_entities
+from extractors.entities import find_entities, load_gazetteer
 from extractors.labels import fold, strip_junk
 from extractors.spans import TITLE, Span, assign, join_pieces
 from extractors.template import FieldSpec, Template
@@ -230,8 +230,6 @@ def _gazetteer_match(part: str, gazetteer: Path) -> str | None:
 
 @lru_cache(maxsize=4)
 def _place_names(gazetteer: Path) -> dict[str, str]:
-    from extractors.entities import load_gazetteer
-
     return {canonical: folded for folded, canonical in load_gazetteer(gazetteer).items()}
 
 

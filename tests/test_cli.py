@@ -68,3 +68,12 @@ def test_bad_template_is_a_clear_error(tmp_path, capsys):
     code = main(["run", str(CLEAN_FICHA), "--out", str(tmp_path), "--template", str(bad)])
     assert code == 1
     assert "plantilla.yml: invalid template" in capsys.readouterr().err
+
+
+def test_missing_tesseract_exits_3_with_a_fix(tmp_path, monkeypatch, capsys):
+    import pytesseract
+
+    monkeypatch.setattr(pytesseract.pytesseract, "tesseract_cmd", str(tmp_path / "no-tesseract"))
+    scan = Path(__file__).parents[1] / "raw" / "catalogo_muestra_escaneado.pdf"
+    assert main(["run", str(scan), "--out", str(tmp_path / "out")]) == 3
+    assert "tesseract" in capsys.readouterr().err.lower()
