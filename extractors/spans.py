@@ -159,7 +159,7 @@ def _share_label_runs(spans: list[Span], specs: dict[str, FieldSpec]) -> list[Sp
                 i = j + 1
                 continue
         if run and _values_before(run, donor):
-            units = _units(donor.paragraphs, sentences=len(run) > 1)
+            units = _donor_units(donor, len(run))
             keep = len(units) - len(run)
             donor.paragraphs = units[:keep]
             for span, unit in zip(run, units[keep:]):
@@ -172,7 +172,13 @@ def _values_before(run: list[Span], donor: Span | None) -> bool:
     """Whether the span before a run of empty labels holds enough text to give them values."""
     if donor is None:
         return False
-    return len(_units(donor.paragraphs, sentences=len(run) > 1)) > len(run)
+    return len(_donor_units(donor, len(run))) > len(run)
+
+
+def _donor_units(donor: Span, wanted: int) -> list[Paragraph]:
+    """The donor's paragraphs, or its sentences when it has too few paragraphs to give."""
+    units = _units(donor.paragraphs, sentences=False)
+    return units if len(units) > wanted else _units(donor.paragraphs, sentences=True)
 
 
 def _units(paragraphs: list[Paragraph], sentences: bool) -> list[Paragraph]:
