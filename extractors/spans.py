@@ -221,6 +221,8 @@ def _pass_on_overflow(spans: list[Span], specs: dict[str, FieldSpec]) -> None:
     """Pass 3: a one-line table cell keeps one paragraph; the rest belongs to the next label."""
     for k, span in enumerate(spans[:-1]):
         spec = specs.get(span.key)
+        if spec and spec.type == "int":
+            _one_line_per_number(span)
         if not spec or not spec.single_line or len(span.paragraphs) < 2:
             continue
         keep = 0
@@ -233,6 +235,15 @@ def _pass_on_overflow(spans: list[Span], specs: dict[str, FieldSpec]) -> None:
             nxt.paragraphs = span.paragraphs[keep + 1:] + nxt.paragraphs
             nxt.shared = True
         span.paragraphs = span.paragraphs[: keep + 1]
+
+
+def _one_line_per_number(span: Span) -> None:
+    """A number cell is one printed line: lines glued under it in the same paragraph (legacy
+    text without a blank line) start a paragraph of their own, to be passed on."""
+    for i, para in enumerate(span.paragraphs):
+        if len(para) > 1:
+            span.paragraphs[i:i + 1] = [para[:1], para[1:]]
+            return
 
 
 def _continues(before: Paragraph, after: Paragraph) -> bool:

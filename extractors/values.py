@@ -210,7 +210,7 @@ def split_places(text: str, gazetteer: Path) -> tuple[list[str], bool]:
     entities = {fold(e.text): e.canonical for e in find_entities(text, gazetteer) if e.label == "LOC"}
     places = []
     for part in re.split(r"[,;]|\.\s|\s+[ye]\s+", text):
-        part = re.sub(r"^(\W*\w{1,2}\W+)+(?=\w{3})", "", part.strip(" .;:")).strip(" .;:")
+        part = re.sub(r"^(\W*\w\W+)+(?=\w{3})", "", part.strip(" .;:")).strip(" .;:")
         if not part:
             continue
         canonical = entities.get(fold(part)) or _gazetteer_match(part, gazetteer)
