@@ -210,16 +210,22 @@ def split_places(text: str, gazetteer: Path) -> tuple[list[str], bool]:
     entities = {fold(e.text): e.canonical for e in find_entities(text, gazetteer) if e.label == "LOC"}
     places = []
     for part in re.split(r"[,;]|\.\s|\s+[ye]\s+", text):
-        part = re.sub(r"^(\W*\w\W+)+(?=\w{3})", "", part.strip(" .;:")).strip(" .;:")
+        part = part.strip(" .;:")
         if not part:
             continue
-        canonical = entities.get(fold(part)) or _gazetteer_match(part, gazetteer)
+        canonical = _place(part, entities, gazetteer)
+        if canonical is None:  # OCR debris before the name ("Lo Quito"), but "El Oro" is a name
+            canonical = _place(re.sub(r"^(\W*\w{1,2}\W+)+(?=\w{3})", "", part).strip(" .;:"), entities, gazetteer)
         if canonical is None:
             break
         places.append(canonical)
     if not places:
         return [strip_junk(text)], False
     return list(dict.fromkeys(places)), True
+
+
+def _place(part: str, entities: dict[str, str], gazetteer: Path) -> str | None:
+    return entities.get(fold(part)) or _gazetteer_match(part, gazetteer) if part else None
 
 
 def _gazetteer_match(part: str, gazetteer: Path) -> str | None:
