@@ -1,0 +1,58 @@
+"""Typed values: places against the gazetteer, Pacto Mundial rows decided by name, lists."""
+import pytest
+
+from extractors.template import load_template
+from extractors.values import _objectives, _principles, plausible_cell, plausible_text, split_list, split_places
+
+
+@pytest.fixture(scope="module")
+def template():
+    return load_template()
+
+
+@pytest.mark.parametrize(
+    "text, places",
+    [
+        ("Tulcan, Huaquillas y Lago Agrio.", ["Tulcán", "Huaquillas", "Lago Agrio"]),
+        ("Loja, El Oro e Ibarra", ["Loja", "El Oro", "Ibarra"]),
+        ("L Sucumbios, Carchi", ["Sucumbíos", "Carchi"]),
+        ("Nueva Loja, Riobamba. Asistencia técnica a municipios", ["Lago Agrio", "Riobamba"]),
+    ],
+)
+def test_places_are_canonical_and_accented(template, text, places):
+    assert split_places(text, template.data_path("places")) == (places, True)
+
+
+def test_a_phrase_that_is_no_place_list_stays_whole(template):
+    text = "Alcance nacional mediante plataformas en línea."
+    assert split_places(text, template.data_path("places")) == ([text], False)
+
+
+def test_principles_are_decided_by_name_not_by_the_printed_letter(template):
+    text = "Principios rectores Objetivos\n) Centrarse en las personas.\n6) Derechos humanos vulnerabilidades\n7) Perspectiva de género"
+    assert _principles(text, template) == (["a", "f", "g"], True)
+
+
+def test_principle_words_inside_an_objective_do_not_count(template):
+    text = "Objetivo 19: Crear las condiciones necesarias para que\nlos migrantes puedan contribuir al\ndesarrollo sostenible en todos los países."
+    assert _principles(text, template)[0] == []
+
+
+def test_objectives_by_text_when_the_number_is_garbled(template):
+    text = "Objetivo |5: Proporcionar a los migrantes acceso a servicios básicos.\nObijetivo 18: Invertir en el desarrollo de aptitudes"
+    assert _objectives(text, template) == ([15, 18], True)
+    assert _objectives("Objetivo 4: Abordar y reducir las vulnerabilidades en la migración.", template) == ([7], False)
+
+
+def test_lists_drop_the_final_period_and_empty_items():
+    assert split_list("OIM, Socios Implementadores, actores locales.") == ["OIM", "Socios Implementadores", "actores locales"]
+
+
+def test_plausibility_checks():
+    assert plausible_text("La contribución se mide en ventanillas abiertas.")
+    assert not plausible_text("se mide en ventanillas abiertas.")
+    assert plausible_text("coordinar con las autoridades locales.", capital_first=False)
+    assert not plausible_text("La contribución se mide en")
+    assert plausible_cell("Asistencias relacionadas al alojamiento")
+    assert not plausible_cell("100,000 USD Agencias")
+    assert not plausible_cell("P laboral")
