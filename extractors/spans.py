@@ -6,10 +6,12 @@ its own label, and a table cell's overflow may land under the next label. The as
 done in passes over a list of events (labels and paragraphs of text), each pass a small rule:
 
 1. a label owns the text after it, up to the next label;
-2. a run of labels with no text of their own shares the text that follows, one paragraph
-   (or sentence) each; a run at the end of a table takes the paragraphs before it;
+2. a number cell with no number takes an amount-only line from a neighbour;
 3. a one-line table cell keeps its first paragraph and passes the rest on;
-4. a value that starts in lower case continues the previous label's last paragraph.
+4. a run of labels with no text of their own shares the text that follows, one paragraph
+   (or sentence) each; a run at the end of a table takes the paragraphs before it, in the
+   table's printed row order (template `tables`);
+5. a value that starts mid-sentence takes the sentence start from the label before.
 """
 from __future__ import annotations
 
@@ -68,9 +70,10 @@ def assign(lines: list[Line], codigo: str, template: Template, kind: Kind) -> li
             if spec.opens_with and kind in spec.kinds]
     spans = _read_events(split_run_in(lines, template, kind), codigo, matcher, rows)
     specs = template.fields
-    spans = _share_label_runs(spans, specs)
     _fetch_amounts(spans, specs)
     _pass_on_overflow(spans, specs)
+    spans = _share_label_runs(spans, template)
+    _fetch_amounts(spans, specs)  # the run sharing may have brought the amount next door
     _continue_lowercase(spans, specs)
     return [s for s in spans if s.key != STOP]
 
@@ -130,8 +133,8 @@ def _read_events(lines: list[Line], codigo: str, matcher: LabelMatcher,
     return spans
 
 
-def _share_label_runs(spans: list[Span], specs: dict[str, FieldSpec]) -> list[Span]:
-    """Pass 2: labels printed in a run share the paragraphs after (or before) the run.
+def _share_label_runs(spans: list[Span], template: Template) -> list[Span]:
+    """Pass 4: labels printed in a run share the paragraphs after (or before) the run.
 
     After the run means the labels came first and the values follow in the same order (the
     text after a stop heading such as "Relación con ODS", whose content is a graphic, counts
@@ -160,10 +163,15 @@ def _share_label_runs(spans: list[Span], specs: dict[str, FieldSpec]) -> list[Sp
                 continue
         if run and _values_before(run, donor):
             units = _donor_units(donor, len(run))
-            keep = len(units) - len(run)
-            donor.paragraphs = units[:keep]
-            for span, unit in zip(run, units[keep:]):
-                span.paragraphs, span.shared = [unit], True
+            if len(run) == 1 and template.printed_before(run[0].key, donor.key):
+                # a row's label OCR'd below the next row: its value is the donor's first
+                run[0].paragraphs, run[0].shared = units[:1], True
+                donor.paragraphs = units[1:]
+            else:
+                keep = len(units) - len(run)
+                donor.paragraphs = units[:keep]
+                for span, unit in zip(run, units[keep:]):
+                    span.paragraphs, span.shared = [unit], True
         i = j + 1
     return spans
 
@@ -252,7 +260,7 @@ def _continues(before: Paragraph, after: Paragraph) -> bool:
 
 
 def _fetch_amounts(spans: list[Span], specs: dict[str, FieldSpec]) -> None:
-    """A number cell with no number takes an amount-only line printed beside a neighbour label."""
+    """Pass 2: a number cell with no number takes an amount-only line printed beside a neighbour label."""
     for k, span in enumerate(spans):
         spec = specs.get(span.key)
         if not spec or spec.type != "int" or any(_has_digit(p) for p in span.paragraphs):
@@ -278,7 +286,7 @@ def _take_amount(span: Span) -> Piece | None:
 
 
 def _continue_lowercase(spans: list[Span], specs: dict[str, FieldSpec]) -> None:
-    """Pass 4: a value that starts mid-sentence takes the sentence start from the span before.
+    """Pass 5: a value that starts mid-sentence takes the sentence start from the span before.
 
     Either the value starts in lower case, or its label is an upper-case row label (printed
     beside the middle of its cell) and the span before ends in an unfinished sentence.

@@ -93,7 +93,12 @@ class Template(_Strict):
     fields: dict[str, FieldSpec]
     record: RecordKeys
     data: DataFiles
+    tables: list[list[str]] = []
     review_threshold: ReviewThreshold = ReviewThreshold()
+
+    def printed_before(self, first: str, second: str) -> bool:
+        """Whether some table prints the row `first` above the row `second`."""
+        return any(first in t and second in t and t.index(first) < t.index(second) for t in self.tables)
 
     @field_validator("page_furniture")
     @classmethod
@@ -163,6 +168,7 @@ def load_template(path: Path = DEFAULT_TEMPLATE) -> Template:
         )
         raise TemplateError(f"{path}: invalid template: {problems}") from exc
     missing = [f for f in template.fields if f not in template.all_record_keys()]
+    missing += [k for table in template.tables for k in table if k not in template.fields]
     if missing:
         raise TemplateError(f"{path}: fields not in record keys: {missing}")
     return template

@@ -153,3 +153,22 @@ Potencial de replicación y por quién que trabajen en frontera.
 def test_line_end_hyphenation_is_undone(template):
     got = values("Hallazgo\nLa coordina-\nción mejoró.\n", template)
     assert got["hallazgo"] == "La coordinación mejoró."
+
+
+def test_a_row_label_printed_below_the_next_row_takes_the_first_value(template):
+    got = values(
+        """
+Presupuesto aproximado 8,000 USD
+Por redes de municipios fronterizos.
+La coordinación local sostiene la
+Vínculos ascendentes a objetivos más la respuesta de la OIM en frontera.
+elevados de la Institución
+
+Potencial de replicación y por quién
+
+Relación con ODS
+""",
+        template,
+    )
+    assert got["potencial_replicacion"] == "Por redes de municipios fronterizos."
+    assert got["vinculos_institucion"] == "La coordinación local sostiene la la respuesta de la OIM en frontera."
