@@ -151,7 +151,9 @@ def plausible_text(text: str, capital_first: bool = True) -> bool:
         return False
     if capital_first and not (text[:1].isupper() or text[:1] in "¿¡(\"“"):
         return False
-    return not re.search(r"https?:|www\.|\s[^\w\s(¿¡\"“]{2,}\s|\s\d[A-ZÁÉÍÓÚ][a-z]", text)
+    if re.match(r"[B-DF-NP-XZ]\s", text):  # a lone letter that is no Spanish word: OCR debris
+        return False
+    return not re.search(r"https?:|www\.|\s[^\w\s(¿¡\"“]{2,}\s|(^|\s)\d[A-ZÁÉÍÓÚ][a-z]", text)
 
 
 def _typed(spans: list[Span], parse, key: str) -> FieldValue:

@@ -56,3 +56,8 @@ def test_plausibility_checks():
     assert plausible_cell("Asistencias relacionadas al alojamiento")
     assert not plausible_cell("100,000 USD Agencias")
     assert not plausible_cell("P laboral")
+
+
+@pytest.mark.parametrize("text", ["P 7 porg OIM, Socios Implementadores.", "4Fichas de identificación de riesgos en frontera."])
+def test_ocr_debris_at_the_start_is_implausible(text):
+    assert not plausible_text(text)
