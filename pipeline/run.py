@@ -67,10 +67,17 @@ def run(
 
 
 def process_document(path: Path, template: Template, repairer: Repairer, password: str | None = None) -> DocumentResult:
+    """Ingest one file and extract its fichas; a file that cannot be read becomes `failed`."""
     try:
         document = ingest(path, password=password)
     except InputFileError as exc:
         return DocumentResult(path, None, 0, "failed", error=f"{exc.reason} ({exc.hint})" if exc.hint else exc.reason)
+    return extract_document(document, template, repairer)
+
+
+def extract_document(document: Document, template: Template, repairer: Repairer) -> DocumentResult:
+    """Repair, segment and extract an ingested document."""
+    path = document.path
     lines = repair_lines(document, repairer)
     lines = drop_page_furniture(lines, template)
     segmentation = segment(lines, template)

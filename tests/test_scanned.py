@@ -12,7 +12,8 @@ from rapidfuzz.distance import Levenshtein
 
 from extractors.template import DEFAULT_TEMPLATE, load_template
 from pipeline.evaluate import score_fichas
-from pipeline.run import process_document, repairer_for
+from pipeline.ingest import ingest
+from pipeline.run import extract_document, repair_lines, repairer_for
 from tests.scangen import render_pdf
 
 DATA = Path(__file__).parent / "data"
@@ -31,13 +32,14 @@ def scan(tmp_path_factory):
     resumen = [r for r in gold["resumen"] if r["codigo"] in CODES]
     out = tmp_path_factory.mktemp("scan") / "ise_typical.pdf"
     rendered = render_pdf(records, resumen, out, level="typical", seed=SEED)
-    result = process_document(out, load_template(), repairer_for(DEFAULT_TEMPLATE))
-    return records, rendered, result
+    document = ingest(out)
+    result = extract_document(document, load_template(), repairer_for(DEFAULT_TEMPLATE))
+    return records, rendered, document, result
 
 
 @pytest.mark.slow
 def test_fields_of_a_typical_scan(scan):
-    records, _, result = scan
+    records, _, _, result = scan
     assert result.status == "ok"
     report = score_fichas(result.fichas, records)
     print("\n" + report.table())
@@ -48,11 +50,7 @@ def test_fields_of_a_typical_scan(scan):
 
 @pytest.mark.slow
 def test_page_text_cer_of_a_typical_scan(scan):
-    from pipeline.ingest import ingest
-    from pipeline.run import repair_lines
-
-    _, rendered, result = scan
-    document = ingest(result.path)
+    _, rendered, document, _ = scan
     lines = repair_lines(document, repairer_for(DEFAULT_TEMPLATE))
     rates = []
     for number, truth in enumerate(rendered.page_texts, 1):
@@ -65,7 +63,7 @@ def test_page_text_cer_of_a_typical_scan(scan):
 
 @pytest.mark.slow
 def test_provenance_points_at_the_page(scan):
-    _, _, result = scan
+    _, _, _, result = scan
     ficha = result.fichas[0]
     territorio = ficha.fields["territorio"]
     assert territorio.page >= 1 and territorio.bbox is not None
