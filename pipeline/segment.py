@@ -10,10 +10,14 @@ import re
 from dataclasses import dataclass, field
 
 from extractors.labels import LabelMatcher, fold, strip_junk
+from extractors.spans import STOP, build_matcher
 from extractors.template import Template
 from pipeline.records import FichaBlock, Line, SummaryEntry
 
 CODE_LINE_WINDOW = 4
+MIN_LABELLED_LINES = 3
+"""A ficha found without its header must show at least this many field labels (a table of
+contents lists titles too)."""
 """Lines after the ÁREA header in which the CÓDIGO line is looked for."""
 
 
@@ -55,6 +59,9 @@ def segment(lines: list[Line], template: Template) -> Segmentation:
             )
             continue
         area = template.area_code(template.code_pattern.match(code)["area"]) or area
+        if found_in != "header" and _labelled_lines(block_lines, code, template) < MIN_LABELLED_LINES:
+            result.warnings.append(f"page {block_lines[0].page}: {code} has a title but no ficha under it; skipped")
+            continue
         result.blocks.append(
             FichaBlock(code, found_in, area, tuple(block_lines), code_line, summary_by_code.get(code))
         )
@@ -126,6 +133,8 @@ class _HeaderFinder:
         self.template = template
         self.area_label = LabelMatcher([("area", template.header.area_label, False)])
         self.summary_heading = fold(template.header.summary_heading)
+        # the area label's last word ("corresponde") survives when OCR breaks the rest
+        self.header_word = fold(template.header.area_label).split()[-1]
 
     def is_area_header(self, text: str) -> bool:
         return self.area_label.match(text) is not None
@@ -134,13 +143,35 @@ class _HeaderFinder:
         return self.summary_heading in fold(text)
 
     def ficha_starts(self, lines: list[Line]) -> list[int]:
-        """Indexes of the lines that open a ficha: the ÁREA header, else a lone CÓDIGO line."""
+        """Indexes of the lines that open a ficha: the ÁREA header, else a lone CÓDIGO line,
+        else (OCR lost both) the title line "BP9_PC: ..." of a code no header gave, together
+        with the header debris just above it."""
         starts = [i for i, l in enumerate(lines) if self.is_area_header(l.text)]
         covered = {j for i in starts for j in range(i, i + CODE_LINE_WINDOW + 1)}
         for i, line in enumerate(lines):
             if i not in covered and self._is_code_line(line.text):
                 starts.append(i)
-        return sorted(starts)
+        known = {self.block_code(lines[i:i + CODE_LINE_WINDOW + 1])[0] for i in starts}
+        for i, line in enumerate(lines):
+            code = self.title_code(line.text)
+            if code and code not in known:
+                known.add(code)
+                starts.append(self._debris_start(lines, i))
+        return sorted(set(starts))
+
+    def title_code(self, text: str) -> str | None:
+        """The code of a title line ("BP9_PC: Generar alianzas ..."), if the line is one."""
+        m = self.template.code_pattern.match(text.strip())
+        return m.group(0) if m and text.strip()[m.end():].lstrip().startswith(":") else None
+
+    def _debris_start(self, lines: list[Line], title: int) -> int:
+        """The first of the few lines above a title that are remains of its header block."""
+        start = title
+        for j in range(title - 1, max(-1, title - CODE_LINE_WINDOW - 1), -1):
+            folded = fold(lines[j].text)
+            if self.header_word in folded or re.match(r"^\W*c\S{0,2}odigo\b", folded.strip()):
+                start = j
+        return start
 
     def _is_code_line(self, text: str) -> bool:
         folded = fold(text).strip()
@@ -154,9 +185,9 @@ class _HeaderFinder:
                 if m:
                     return m.group(0), "header", line
         for line in block:
-            m = self.template.code_pattern.match(line.text.strip())
-            if m and line.text.strip()[m.end():].lstrip().startswith(":"):
-                return m.group(0), "title", line
+            code = self.title_code(line.text)
+            if code:
+                return code, "title", line
         return None, "summary", block[0]
 
     def block_area(self, header_text: str) -> str | None:
@@ -166,6 +197,11 @@ class _HeaderFinder:
         name = fold(hit.rest).upper().strip()
         name = re.sub(r"[^A-Z ]", "", name).strip()
         return self.template.area_code(name)
+
+
+def _labelled_lines(lines: list[Line], code: str, template: Template) -> int:
+    matcher = build_matcher(template, template.kind_of(template.code_pattern.match(code)["prefix"]))
+    return sum(1 for l in lines if (hit := matcher.match(l.text)) and hit.key != STOP)
 
 
 def _next_unseen(result: Segmentation, summary_by_code: dict[str, SummaryEntry]) -> str | None:

@@ -1,0 +1,67 @@
+"""Splitting a document into fichas by headers, and reading the summary table."""
+import pytest
+
+from extractors.template import load_template
+from pipeline.records import Line
+from pipeline.segment import segment
+
+
+@pytest.fixture(scope="module")
+def template():
+    return load_template()
+
+
+def lines(text: str) -> list[Line]:
+    return [Line(t, 1) for t in text.strip("\n").split("\n")]
+
+
+DOC = """
+2.4 LECCIONES Y BUENAS PRÁCTICAS DEL ÁREA GESTIÓN DE FRONTERAS (GF)
+Código | Descripción
+BP1_GF | Abrir ventanillas móviles en los pasos fronterizos.
+
+BP2_GF | Coordinar turnos con las autoridades de migración.
+
+ÁREA A LA QUE CORRESPONDE GESTIÓN DE FRONTERAS
+CÓDIGO BP1_GF
+BUENA PRÁCTICA
+BP1_GF: Abrir ventanillas móviles en los pasos fronterizos.
+Hallazgo
+Las ventanillas reducen la espera.
+CORRESPONDE
+CÓDIGO ee BPZ_GF
+BP2_GF: Coordinar turnos con las autoridades de migración.
+Hallazgo
+Los turnos ordenan la llegada.
+Efectividad
+Se mide en minutos de espera.
+Palabras clave
+Turnos, frontera.
+"""
+
+
+def test_fichas_by_header_and_by_title_when_ocr_broke_the_header(template):
+    result = segment(lines(DOC), template)
+    assert [(b.codigo, b.code_found_in, b.area_codigo) for b in result.blocks] == [
+        ("BP1_GF", "header", "GF"),
+        ("BP2_GF", "title", "GF"),
+    ]
+    # the broken header stays with its own ficha, not the one before
+    assert all(l.text != "CORRESPONDE" for l in result.blocks[0].lines)
+    assert result.blocks[1].lines[0].text == "CORRESPONDE"
+    assert [e.codigo for e in result.summary] == ["BP1_GF", "BP2_GF"]
+    assert result.summary[1].descripcion == "Coordinar turnos con las autoridades de migración."
+    assert result.warnings == []
+
+
+def test_a_title_without_a_ficha_under_it_is_skipped(template):
+    toc = "BP7_GF: Instalar mesas intersectoriales con las entidades.\nLa Organización trabaja en frontera.\n"
+    result = segment(lines(toc + DOC), template)
+    assert [b.codigo for b in result.blocks] == ["BP1_GF", "BP2_GF"]
+    assert any("BP7_GF" in w and "skipped" in w for w in result.warnings)
+
+
+def test_summary_and_fichas_are_cross_checked(template):
+    result = segment(lines(DOC.replace("BP2_GF | Coordinar", "BP3_GF | Coordinar")), template)
+    assert "BP3_GF is listed in a summary table but no ficha was found for it" in result.warnings
+    assert "ficha BP2_GF is not listed in any summary table" in result.warnings
