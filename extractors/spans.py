@@ -153,7 +153,8 @@ def _share_label_runs(spans: list[Span], template: Template) -> list[Span]:
             units = _units(owner.paragraphs, sentences=len(run) > 1)
             if owner.key == STOP:  # under a graphic heading only real sentences or amounts are values
                 units = [u for u in units if _AMOUNT_LINE.match(u[0][1]) or sum(len(t.split()) for _, t in u) >= 3]
-            if units and len(units) >= wanted or not _values_before(run, donor):
+            enough = len(units) >= wanted
+            if units and (enough or (len(run) > 1 and not _values_before(run, donor))):
                 groups = _split_for(units, wanted)
                 for span, paras in zip(run + [owner], groups):
                     span.paragraphs, span.shared = paras, True
