@@ -36,8 +36,8 @@ from __future__ import annotations
 from collections.abc import Hashable, Sequence
 from statistics import median
 
-from pipeline.lines import PageWords, Rule, merge_rules, printed_lines, to_line
-from pipeline.records import Line, Word
+from pipeline.lines import SAME_LINE_OVERLAP, PageWords, Rule, merge_rules, printed_lines, to_line
+from pipeline.records import BBox, Line, Word
 from pipeline.tables import table_regions, table_rows, text_in_columns
 
 
@@ -86,6 +86,7 @@ def _in_tesseract_order(words: Sequence[Word], line_ids: Sequence[Hashable],
     groups: dict[Hashable, list[int]] = {}
     for index, key in enumerate(line_ids):
         groups.setdefault(key, []).append(index)
+    groups = _join_split_lines(words, groups)
     rows: list[list[int]] = []
     emitted: set[int] = set()
     for members in groups.values():
@@ -96,3 +97,41 @@ def _in_tesseract_order(words: Sequence[Word], line_ids: Sequence[Hashable],
             rows.extend(tables[k][0])
             emitted.add(k)
     return rows
+
+
+SPLIT_LINE_GAP = 1.5
+"""Word heights: Tesseract sometimes cuts one printed line into two blocks at an ordinary
+word space; pieces this close on the same baseline are joined again."""
+
+
+def _join_split_lines(words: Sequence[Word], groups: dict[Hashable, list[int]]) -> dict[Hashable, list[int]]:
+    """Tesseract's lines, with a line joined to the one it continues on the same printed line."""
+    keys = list(groups)
+    merged: dict[Hashable, list[int]] = {}
+    absorbed: set[Hashable] = set()
+    for key in keys:
+        if key in absorbed:
+            continue
+        members = list(groups[key])
+        extended = True
+        while extended:
+            extended = False
+            last = max(members, key=lambda i: words[i].bbox[2])
+            for other in keys:
+                if other == key or other in absorbed or other in merged:
+                    continue
+                first = min(groups[other], key=lambda i: words[i].bbox[0])
+                if _continues_line(words[last].bbox, words[first].bbox):
+                    members.extend(groups[other])
+                    absorbed.add(other)
+                    extended = True
+                    break
+        merged[key] = members
+    return merged
+
+
+def _continues_line(a: BBox, b: BBox) -> bool:
+    height = max(a[3] - a[1], b[3] - b[1], 1e-6)
+    overlap = min(a[3], b[3]) - max(a[1], b[1])
+    gap = b[0] - a[2]
+    return overlap >= SAME_LINE_OVERLAP * height and -0.2 * height <= gap <= SPLIT_LINE_GAP * height

@@ -206,3 +206,16 @@ def test_any_word_soup_comes_out_whole(seed: int):
     ids = [(rng.randint(1, 3), 1, rng.randint(1, 5)) for _ in words] if seed % 2 else None
     lines = words_to_lines(words, 1, PAGE_WIDTH, line_ids=ids, rules=rules)
     assert sorted(t for line in lines for t in line.text.split(" ")) == sorted(w.text for w in words)
+
+
+def test_a_printed_line_tesseract_cut_into_two_blocks_is_joined():
+    from pipeline.layout import words_to_lines
+    from pipeline.records import Word
+
+    texts = ["(Carchi,", "El", "Oro)", "y", "Provincias", "de", "alta", "presencia", "Sigue", "aquí."]
+    xs = [75, 125, 140, 160, 172, 215, 230, 250, 75, 110]
+    tops = [100] * 8 + [114] * 2
+    words = [Word(t, (x, y, x + 6 * len(t), y + 10), 0.95) for t, x, y in zip(texts, xs, tops)]
+    ids = [(5, 1, 1)] * 4 + [(6, 1, 1)] * 4 + [(5, 1, 2)] * 2
+    lines = words_to_lines(words, 1, 595, line_ids=ids)
+    assert [l.text for l in lines] == ["(Carchi, El Oro) y Provincias de alta presencia", "Sigue aquí."]
