@@ -1,5 +1,5 @@
 """Token repairs that are neither lexicon words nor plain numbers: `COVIDI9` → `COVID19`,
-`crisis 0 emergencia` → `crisis o emergencia`, `y/0` → `y/o`, `|Objetivo` → `Objetivo`
+`crisis 0 emergencia` → `crisis o emergencia`, `y/0` → `y/o`, `OIMy` → `OIM y`, `|Objetivo` → `Objetivo`
 (a table's ruling read as a bar glued to the cell's first word)."""
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ class TokenFixer:
         self.zero = re.compile(rf"(?<={LOWER_WORD}{{{n}}} )0(?= {LOWER_WORD}{{{n}}})")
         rule = re.escape(rules["table_rule_marks"])
         self.rule_mark = re.compile(rf"(?<!\S)[{rule}]+(?=[A-ZÁÉÍÓÚÑ][a-záéíóúüñ]|[A-Z]{{2}})")
+        self.acronym_and = re.compile(r"(?<![\w|])(?P<name>[A-ZÁÉÍÓÚÑ]{2,})(?P<conj>[ye])(?!\w)")
         self.literals: dict[str, str] = rules["literals"]
         self.literal = re.compile(r"(?<!\S)(" + "|".join(map(re.escape, self.literals)) + r")(?![\w/])")
 
@@ -51,7 +52,13 @@ class TokenFixer:
             repairs.append(Repair(m[0], "", "token"))
             return ""
 
+        def acronym_and(m: re.Match[str]) -> str:
+            fixed = f"{m['name']} {m['conj']}"
+            repairs.append(Repair(m[0], fixed, "split"))
+            return fixed
+
         text = self.rule_mark.sub(rule_mark, text)
+        text = self.acronym_and.sub(acronym_and, text)
         text = self.acronym.sub(acronym, text)
         text = self.zero.sub(zero, text)
         return self.literal.sub(literal, text), repairs

@@ -151,6 +151,7 @@ class _HeaderFinder:
         for i, line in enumerate(lines):
             if i not in covered and self._is_code_line(line.text):
                 starts.append(i)
+        starts = [self._area_name_above(lines, i) for i in starts]
         known = {self.block_code(lines[i:i + CODE_LINE_WINDOW + 1])[0] for i in starts}
         for i, line in enumerate(lines):
             code = self.title_code(line.text)
@@ -163,6 +164,12 @@ class _HeaderFinder:
         """The code of a title line ("BP9_PC: Generar alianzas ..."), if the line is one."""
         m = self.template.code_pattern.match(text.strip())
         return m.group(0) if m and text.strip()[m.end():].lstrip().startswith(":") else None
+
+    def _area_name_above(self, lines: list[Line], start: int) -> int:
+        """A header whose area name OCR printed on the line above starts at that line."""
+        if start > 0 and self.template.area_code(re.sub(r"[^A-Z ]", "", fold(lines[start - 1].text).upper()).strip()):
+            return start - 1
+        return start
 
     def _debris_start(self, lines: list[Line], title: int) -> int:
         """The first of the few lines above a title that are remains of its header block."""

@@ -257,3 +257,8 @@ def test_speed(repairer):
     elapsed = time.perf_counter() - start
     print(f"\n[speed] {text.count(chr(10)) + 1} lines in {elapsed:.2f} s (cold token caches)")
     assert elapsed < 3.0
+
+
+@pytest.mark.parametrize("before, after", [("la OIMy los socios", "la OIM y los socios"), ("ONGe instituciones", "ONG e instituciones"), ("HOY y LEY", "HOY y LEY")])
+def test_conjunction_glued_to_an_acronym_is_split(before, after):
+    assert default_repairer().line(before)[0] == after

@@ -65,3 +65,9 @@ def test_summary_and_fichas_are_cross_checked(template):
     result = segment(lines(DOC.replace("BP2_GF | Coordinar", "BP3_GF | Coordinar")), template)
     assert "BP3_GF is listed in a summary table but no ficha was found for it" in result.warnings
     assert "ficha BP2_GF is not listed in any summary table" in result.warnings
+
+
+def test_an_area_name_printed_above_its_header_stays_with_its_ficha(template):
+    doc = DOC.replace("ÁREA A LA QUE CORRESPONDE GESTIÓN DE FRONTERAS\n", "GESTIÓN DE FRONTERAS\nÁREA A LA QUE CORRESPONDE\n")
+    result = segment(lines(doc), template)
+    assert result.blocks[0].lines[0].text == "GESTIÓN DE FRONTERAS"
