@@ -89,6 +89,8 @@ class Template(_Strict):
     codes: Codes
     header: Header
     page_furniture: list[str]
+    footnote: str | None = None
+    footnote_last_lines: int = 8
     stop_headings: list[str]
     fields: dict[str, FieldSpec]
     record: RecordKeys
@@ -105,6 +107,13 @@ class Template(_Strict):
     def _patterns_compile(cls, v: list[str]) -> list[str]:
         for pattern in v:
             re.compile(pattern)
+        return v
+
+    @field_validator("footnote")
+    @classmethod
+    def _footnote_compiles(cls, v: str | None) -> str | None:
+        if v is not None:
+            re.compile(v)
         return v
 
     @field_validator("fields")

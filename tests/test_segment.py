@@ -71,3 +71,15 @@ def test_an_area_name_printed_above_its_header_stays_with_its_ficha(template):
     doc = DOC.replace("ÁREA A LA QUE CORRESPONDE GESTIÓN DE FRONTERAS\n", "GESTIÓN DE FRONTERAS\nÁREA A LA QUE CORRESPONDE\n")
     result = segment(lines(doc), template)
     assert result.blocks[0].lines[0].text == "GESTIÓN DE FRONTERAS"
+
+
+def test_footnotes_at_a_page_end_are_dropped(template):
+    from pipeline.segment import drop_page_furniture
+
+    page = [Line("El pago directo mejora la relación con", 1), Line("la comunidad de acogida.", 1),
+            Line("3Los fondos estaban incluidos en el diseño", 1), Line("del proyecto.", 1),
+            Line("2 Socios y alianzas locales", 2), *[Line(f"línea {i} de texto", 2) for i in range(10)]]
+    kept = [l.text for l in drop_page_furniture(page, template)]
+    assert kept[:2] == ["El pago directo mejora la relación con", "la comunidad de acogida."]
+    assert "3Los fondos estaban incluidos en el diseño" not in kept and "del proyecto." not in kept
+    assert "2 Socios y alianzas locales" in kept  # far from the page end: not a footnote
