@@ -146,6 +146,9 @@ class _HeaderFinder:
         self.summary_heading = fold(template.header.summary_heading)
         # the area label's last word ("corresponde") survives when OCR breaks the rest
         self.header_word = fold(template.header.area_label).split()[-1]
+        # every word a header block prints: the area label and the area names
+        self.header_words = set(fold(" ".join([template.header.area_label, *template.codes.areas.values(),
+                                                 *template.codes.area_aliases])).split())
 
     def is_area_header(self, text: str) -> bool:
         return self.area_label.match(text) is not None
@@ -177,9 +180,13 @@ class _HeaderFinder:
         return m.group(0) if m and text.strip()[m.end():].lstrip().startswith(":") else None
 
     def _area_name_above(self, lines: list[Line], start: int) -> int:
-        """A header whose area name OCR printed on the line above starts at that line."""
-        if start > 0 and self.template.area_code(re.sub(r"[^A-Z ]", "", fold(lines[start - 1].text).upper()).strip()):
-            return start - 1
+        """A header whose pieces OCR printed on the lines above (the area name alone, or the
+        area label with its words shuffled) starts at those lines."""
+        for _ in range(3):
+            words = re.findall(r"[a-z]+", fold(lines[start - 1].text)) if start > 0 else []
+            if not words or not set(words) <= self.header_words:
+                break
+            start -= 1
         return start
 
     def _debris_start(self, lines: list[Line], title: int) -> int:

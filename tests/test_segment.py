@@ -83,3 +83,10 @@ def test_footnotes_at_a_page_end_are_dropped(template):
     assert kept[:2] == ["El pago directo mejora la relación con", "la comunidad de acogida."]
     assert "3Los fondos estaban incluidos en el diseño" not in kept and "del proyecto." not in kept
     assert "2 Socios y alianzas locales" in kept  # far from the page end: not a footnote
+
+
+def test_a_shuffled_header_split_over_lines_stays_with_its_ficha(template):
+    doc = DOC.replace("CORRESPONDE\nCÓDIGO ee BPZ_GF\n", "ÁREA CORRESPONDE GESTIÓN DE FRONTERAS\nA LA QUE\nCÓDIGO BP2_GF\n")
+    result = segment(lines(doc), template)
+    assert [b.codigo for b in result.blocks] == ["BP1_GF", "BP2_GF"]
+    assert [l.text for l in result.blocks[1].lines[:2]] == ["ÁREA CORRESPONDE GESTIÓN DE FRONTERAS", "A LA QUE"]
