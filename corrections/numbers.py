@@ -101,7 +101,8 @@ def read_int(raw: str, number_rules: NumberRules | None = None) -> IntReading:
     """The integer of a population or budget cell: `32,000` → 32000, `$61.500` → 61500.
 
     `No aplica` / `No registra` give None (not ambiguous); a misshapen or doubled number
-    gives None with `ambiguous=True` and a note saying why.
+    gives None with `ambiguous=True` and a note saying why; a number after a lone 1-like
+    mark ("| 400") keeps its value, flagged ambiguous.
     """
     r = number_rules or rules()
     folded = skeleton(raw).strip(" .:;")
@@ -117,6 +118,9 @@ def read_int(raw: str, number_rules: NumberRules | None = None) -> IntReading:
     fixed = "".join("1" if c in r.one_like else c for c in read)
     repairs = (Repair(read, fixed, "number"),) if fixed != read else ()
     value, note = _grouped(fixed, r.group_separators)
+    if value is not None and re.search(rf"(^|\s)[{re.escape(r.one_like)}]\s+{re.escape(read)}", raw):
+        # "| 400": a table rule, or the 1 of "1,400" read apart; kept as read, for review
+        return IntReading(value, True, repairs, f"a mark before the number may be a lost 1: {raw.strip()}")
     return IntReading(value, value is None, repairs, note)
 
 

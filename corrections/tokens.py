@@ -1,6 +1,7 @@
 """Token repairs that are neither lexicon words nor plain numbers: `COVIDI9` → `COVID19`,
 `crisis 0 emergencia` → `crisis o emergencia`, `y/0` → `y/o`, `OIMy` → `OIM y`, `|Objetivo` → `Objetivo`
-(a table's ruling read as a bar glued to the cell's first word)."""
+(a table's ruling read as a bar glued to the cell's first word), `P laboral` → `laboral`
+(a speck read as a letter at a line start)."""
 from __future__ import annotations
 
 import re
@@ -24,6 +25,7 @@ class TokenFixer:
         self.zero = re.compile(rf"(?<={LOWER_WORD}{{{n}}} )0(?= {LOWER_WORD}{{{n}}})")
         rule = re.escape(rules["table_rule_marks"])
         self.rule_mark = re.compile(rf"(?<!\S)[{rule}]+(?=[A-ZÁÉÍÓÚÑ][a-záéíóúüñ]|[A-Z]{{2}})")
+        self.stray_letter = re.compile(rf"^\s*[{re.escape(rules['stray_line_letters'])}]\s+(?=[^\W\d_]{{2}})")
         self.acronym_and = re.compile(r"(?<![\w|])(?P<name>[A-ZÁÉÍÓÚÑ]{2,})(?P<conj>[ye])(?!\w)")
         self.literals: dict[str, str] = rules["literals"]
         self.literal = re.compile(r"(?<!\S)(" + "|".join(map(re.escape, self.literals)) + r")(?![\w/])")
@@ -57,6 +59,7 @@ class TokenFixer:
             repairs.append(Repair(m[0], fixed, "split"))
             return fixed
 
+        text = self.stray_letter.sub(rule_mark, text)
         text = self.rule_mark.sub(rule_mark, text)
         text = self.acronym_and.sub(acronym_and, text)
         text = self.acronym.sub(acronym, text)

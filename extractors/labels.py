@@ -104,8 +104,12 @@ class LabelMatcher:
                     return hit
         return None
 
-    def tail_length(self, line: str) -> int:
-        """Characters at the start of `line` that are the last words of a split label, else 0."""
+    def tail_length(self, line: str, after_head: str | None = None) -> int:
+        """Characters at the start of `line` that are the last words of a split label, else 0.
+
+        A tail that opens with a short word ("de la Institución", "mas elevados ...") could be
+        ordinary text; it only counts on the line right after that label's head (`after_head`,
+        the label's key)."""
         stripped = line.lstrip()
         offset = len(line) - len(stripped)
         line_sq, index = squash(stripped)
@@ -114,7 +118,8 @@ class LabelMatcher:
                 continue
             for k, start in enumerate(label.word_ends[:-1]):
                 tail = label.squashed[start:]
-                if not _is_tail(label.text.split()[k + 1:], tail) or len(line_sq) < len(tail):
+                after_its_head = label.key == after_head and len(tail) >= MIN_TAIL_CHARS
+                if not (after_its_head or _is_tail(label.text.split()[k + 1:], tail)) or len(line_sq) < len(tail):
                     continue
                 length = _best_prefix(tail, stripped, line_sq, index)
                 if length is not None:
@@ -149,13 +154,19 @@ class LabelMatcher:
                 return None
             return LabelHit(label.key, label.text, strip_junk(line[index[len(target) - 1] + 1:]), False)
         stops = [s for s in label.word_ends[:-1] if s >= MIN_HEAD_CHARS] if head else [len(target)]
-        for stop in reversed(stops):
+        found = None  # (line length, edits, head length) of the head read so far
+        for stop in stops:
             best = _best_prefix(target[:stop], line, line_sq, index)
             if best is None:
                 continue
-            rest = line[index[best - 1] + 1:]
-            return LabelHit(label.key, label.text, strip_junk(rest), head)
-        return None
+            edits = Levenshtein.distance(line_sq[:best], target[:stop])
+            # one more label word is only read if it mostly matches: "objetivos mutuo" is the
+            # head "objetivos" and the value's first word, not a misread "objetivos más"
+            if found is None or edits - found[1] <= (stop - found[2]) // 3:
+                found = (best, edits, stop)
+        if found is None:
+            return None
+        return LabelHit(label.key, label.text, strip_junk(line[index[found[0] - 1] + 1:]), head)
 
 
 def _same_start(label: _Label, line: str, line_sq: str) -> bool:

@@ -7,7 +7,7 @@ done in passes over a list of events (labels and paragraphs of text), each pass 
 
 1. a label owns the text after it, up to the next label;
 2. a number cell with no number takes an amount-only line from a neighbour;
-3. a one-line table cell keeps its first paragraph and passes the rest on;
+3. a one-line table cell keeps its first paragraph (or sentence) and passes the rest on;
 4. a run of labels with no text of their own shares the text that follows, one paragraph
    (or sentence) each; a run at the end of a table takes the paragraphs before it, in the
    table's printed row order (template `tables`);
@@ -40,6 +40,8 @@ class Span:
     partial_label: bool = False
     shared: bool = False
     """Some of its text was shared out from a run of labels or moved across a label."""
+    label_line: Line | None = None
+    """The line its label was read on."""
     paragraphs: list[Paragraph] = field(default_factory=list)
 
     @property
@@ -110,11 +112,12 @@ def _read_events(lines: list[Line], codigo: str, matcher: LabelMatcher,
             continue
         if previous is not None and _gap_between(previous, line):
             new_paragraph = True
+        after_head = spans[-1].key if spans[-1].partial_label and spans[-1].label_line is previous else None
         previous = line
         title_match = title.match(text)
         hit = None if title_match else matcher.match(text)
         if not title_match and not hit:
-            text = strip_junk(text[matcher.tail_length(text):])
+            text = strip_junk(text[matcher.tail_length(text, after_head=after_head):])
             hit = matcher.match(text)
         if not _has_word(text):
             continue
@@ -125,7 +128,7 @@ def _read_events(lines: list[Line], codigo: str, matcher: LabelMatcher,
             spans.append(Span(TITLE))
             text = strip_junk(text[title_match.end():])
         elif hit:
-            spans.append(Span(hit.key, partial_label=hit.partial))
+            spans.append(Span(hit.key, partial_label=hit.partial, label_line=line))
             text = hit.rest
         if _has_word(text):
             spans[-1].add((line, text), new_paragraph or bool(title_match or hit))
@@ -152,7 +155,7 @@ def _share_label_runs(spans: list[Span], template: Template) -> list[Span]:
             wanted = len(run) + (owner.key != STOP)
             units = _units(owner.paragraphs, sentences=len(run) > 1)
             if owner.key == STOP:  # under a graphic heading only real sentences or amounts are values
-                units = [u for u in units if _AMOUNT_LINE.match(u[0][1]) or sum(len(t.split()) for _, t in u) >= 3]
+                units = [u for u in units if _AMOUNT_LINE.match(u[0][1]) or sum(len(_WORD.findall(t)) for _, t in u) >= 3]
             enough = len(units) >= wanted
             if units and (enough or (len(run) > 1 and not _values_before(run, donor))):
                 groups = _split_for(units, wanted)
@@ -185,9 +188,25 @@ def _values_before(run: list[Span], donor: Span | None) -> bool:
 
 
 def _donor_units(donor: Span, wanted: int) -> list[Paragraph]:
-    """The donor's paragraphs, or its sentences when it has too few paragraphs to give."""
-    units = _units(donor.paragraphs, sentences=False)
-    return units if len(units) > wanted else _units(donor.paragraphs, sentences=True)
+    """The donor's paragraphs, or its sentences when it has too few paragraphs to give.
+
+    A table row's label is printed beside the middle of its cell, so the donor's own value
+    ends with the first sentence that ends on or after its label's line; the rest of that
+    paragraph was printed above the next labels.
+    """
+    paragraphs = [q for p in donor.paragraphs for q in _cut_after_label(p, donor.label_line)]
+    units = _units(paragraphs, sentences=False)
+    return units if len(units) > wanted else _units(paragraphs, sentences=True)
+
+
+def _cut_after_label(paragraph: Paragraph, label_line: Line | None) -> list[Paragraph]:
+    at = next((k for k, (line, _) in enumerate(paragraph) if line is label_line), None)
+    if at is None:
+        return [paragraph]
+    for k in range(at, len(paragraph) - 1):
+        if _SENTENCE_END.search(paragraph[k][1]) and strip_junk(paragraph[k + 1][1])[:1].isupper():
+            return [paragraph[: k + 1], paragraph[k + 1:]]
+    return [paragraph]
 
 
 def _units(paragraphs: list[Paragraph], sentences: bool) -> list[Paragraph]:
@@ -210,6 +229,7 @@ def _split_for(units: list[Paragraph], n: int) -> list[list[Paragraph]]:
 
 
 _AMOUNT_LINE = re.compile(r"^\W*[\d.,]+\s*(USD|\$)?\W*$")
+_WORD = re.compile(r"[^\W\d_]{2,}")
 
 
 def _sentences(paragraph: Paragraph) -> list[Paragraph]:
@@ -221,7 +241,7 @@ def _sentences(paragraph: Paragraph) -> list[Paragraph]:
             out.append([])
         out[-1].append(piece)
         nxt = paragraph[k + 1][1] if k + 1 < len(paragraph) else ""
-        if (_SENTENCE_END.search(piece[1]) and nxt[:1].isupper()) or _AMOUNT_LINE.match(piece[1]):
+        if (_SENTENCE_END.search(piece[1]) and strip_junk(nxt)[:1].isupper()) or _AMOUNT_LINE.match(piece[1]):
             out.append([])
     return [p for p in out if p]
 
@@ -232,6 +252,8 @@ def _pass_on_overflow(spans: list[Span], specs: dict[str, FieldSpec]) -> None:
         spec = specs.get(span.key)
         if spec and spec.type == "int":
             _one_line_per_number(span)
+        if spec and spec.single_line:
+            span.paragraphs = [s for p in span.paragraphs for s in _sentences(p)]
         if not spec or not spec.single_line or len(span.paragraphs) < 2:
             continue
         keep = 0

@@ -70,3 +70,9 @@ def test_ordinary_text_has_no_tail(matcher, line):
 def test_a_symbol_read_as_another_short_token(matcher, line):
     hit = matcher.match(line)
     assert (hit.key, hit.rest) == ("poblacion_asistida", "32,000")
+
+
+def test_a_tail_of_short_words_counts_only_right_after_its_head(matcher):
+    key = matcher.match("Vinculos ascendentes a objetivos mas elevados").key
+    assert matcher.tail_length("de la Institución", after_head=key) == len("de la Institución")
+    assert matcher.tail_length("de la Institución", after_head="territorio") == 0

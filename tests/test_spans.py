@@ -172,3 +172,67 @@ Relación con ODS
     )
     assert got["potencial_replicacion"] == "Por redes de municipios fronterizos."
     assert got["vinculos_institucion"] == "La coordinación local sostiene la la respuesta de la OIM en frontera."
+
+
+def test_a_row_label_beside_the_middle_of_its_cell_keeps_the_sentence_it_sits_in(template):
+    got = values(
+        """
+Presupuesto aproximado 9,500 USD
+Redes de municipios y organizaciones
+que trabajan en frontera con
+Potencial de replicación y por quién personas en tránsito y sus familias
+en los pasos del norte.
+El trabajo con municipios fortalece la
+respuesta local de la Institución.
+
+Vínculos ascendentes a objetivos más
+elevados de la Institución
+
+Relación con ODS
+""",
+        template,
+    )
+    assert got["potencial_replicacion"] == (
+        "Redes de municipios y organizaciones que trabajan en frontera con personas en tránsito "
+        "y sus familias en los pasos del norte."
+    )
+    assert got["vinculos_institucion"] == "El trabajo con municipios fortalece la respuesta local de la Institución."
+
+
+def test_a_one_line_cell_passes_a_new_sentence_on_to_the_next_row(template):
+    got = values(
+        """
+Territorio Ibarra, Tulcán.
+, ) . Capacitación en oficios
+Tipo de asistencia
+Actores involucrados (ONG, Gobierno, Empresa) OIM.
+""",
+        template,
+    )
+    assert got["territorio"] == "Ibarra, Tulcán."
+    assert got["tipo_asistencia"] == "Capacitación en oficios"
+
+
+def test_labels_before_a_graphic_heading_ignore_scraps_of_the_graphic(template):
+    got = values(
+        """
+Presupuesto aproximado 7,000 USD
+Por redes de municipios fronterizos.
+
+Potencial de replicación y por quién
+
+El trabajo con municipios fortalece la respuesta local.
+
+Vínculos ascendentes a objetivos más
+elevados de la Institución
+
+Relación con ODS
+
+12 s
+
+il
+""",
+        template,
+    )
+    assert got["potencial_replicacion"] == "Por redes de municipios fronterizos."
+    assert got["vinculos_institucion"] == "El trabajo con municipios fortalece la respuesta local."
