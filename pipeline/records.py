@@ -132,3 +132,5 @@ class DocumentResult:
     fichas: list[Ficha] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     error: str | None = None
+    seconds: dict[str, float] = field(default_factory=dict)
+    """Wall-clock time per stage (ingest, repair, segment, extract)."""

@@ -6,6 +6,7 @@ becomes a `failed` result with a one-line error and the batch goes on.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from functools import lru_cache
@@ -68,25 +69,47 @@ def run(
 
 def process_document(path: Path, template: Template, repairer: Repairer, password: str | None = None) -> DocumentResult:
     """Ingest one file and extract its fichas; a file that cannot be read becomes `failed`."""
+    started = time.perf_counter()
     try:
         document = ingest(path, password=password)
     except InputFileError as exc:
-        return DocumentResult(path, None, 0, "failed", error=f"{exc.reason} ({exc.hint})" if exc.hint else exc.reason)
-    return extract_document(document, template, repairer)
+        return DocumentResult(path, None, 0, "failed", error=f"{exc.reason} ({exc.hint})" if exc.hint else exc.reason,
+                              seconds={"ingest": time.perf_counter() - started})
+    ingested = time.perf_counter() - started
+    result = extract_document(document, template, repairer)
+    result.seconds = {"ingest": ingested, **result.seconds}
+    return result
 
 
 def extract_document(document: Document, template: Template, repairer: Repairer) -> DocumentResult:
     """Repair, segment and extract an ingested document."""
     path = document.path
+    clock = _StageClock()
     lines = repair_lines(document, repairer)
+    clock.lap("repair")
     lines = drop_page_furniture(lines, template)
     segmentation = segment(lines, template)
+    clock.lap("segment")
     fichas = [extract_ficha(block, document.sha256, template) for block in segmentation.blocks]
+    clock.lap("extract")
     warnings = document.warnings + segmentation.warnings
     if not fichas:
         warnings.append("no ficha headers (ÁREA A LA QUE CORRESPONDE / CÓDIGO) found: not a ficha catalogue?")
     status = "ok" if fichas else "sin_fichas"
-    return DocumentResult(path, document.sha256, len(document.pages), status, fichas, warnings)
+    return DocumentResult(path, document.sha256, len(document.pages), status, fichas, warnings, seconds=clock.seconds)
+
+
+class _StageClock:
+    """Seconds spent in each stage, lap by lap."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def lap(self, stage: str) -> None:
+        now = time.perf_counter()
+        self.seconds[stage] = now - self._last
+        self._last = now
 
 
 def repair_lines(document: Document, repairer: Repairer) -> list[Line]:

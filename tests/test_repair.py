@@ -14,6 +14,7 @@ from rapidfuzz.distance import Levenshtein
 
 from corrections.numbers import read_int
 from corrections.repair import Repairer, default_repairer
+from tests.bench.textmetrics import words
 
 DATA = Path(__file__).parent / "data"
 SEEDS = DATA / "seeds"
@@ -25,10 +26,6 @@ GOLD = sorted((DATA / "gold").glob("*.json"))
 @pytest.fixture(scope="module")
 def repairer() -> Repairer:
     return default_repairer()
-
-
-def words(text: str) -> list[str]:
-    return re.findall(r"[^\W_]+", text)
 
 
 def part1_lines() -> list[str]:

@@ -1,0 +1,107 @@
+"""What a user would do without fichas, timed on the same pages: the plain `tesseract` CLI on
+the page images, and `ocrmypdf -l spa` followed by pdfplumber's text extraction."""
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pdfplumber
+import pypdfium2 as pdfium
+
+from pipeline.pdf import RENDER_DPI
+
+
+@dataclass
+class Baseline:
+    name: str
+    command: str
+    seconds: float = 0.0
+    page_texts: list[str] = field(default_factory=list)
+    skipped: str | None = None
+    """Why it did not run (a tool missing), else None."""
+    peak_memory_mb: float | None = None
+
+
+def page_images(pdfs: list[Path], folder: Path) -> list[Path]:
+    """Every page rendered once as an 8-bit gray PGM at the pipeline's resolution."""
+    images = []
+    for pdf in pdfs:
+        document = pdfium.PdfDocument(str(pdf))
+        for number, page in enumerate(document, 1):
+            path = folder / f"{pdf.stem}-{number:03d}.pgm"
+            page.render(scale=RENDER_DPI / 72, grayscale=True).to_pil().save(path)
+            images.append(path)
+        document.close()
+    return images
+
+
+def tesseract_cli(images: list[Path], jobs: int) -> Baseline:
+    """`tesseract IMAGE - -l spa --dpi 300`, one single-threaded process per core."""
+    baseline = Baseline("tesseract CLI", f"OMP_THREAD_LIMIT=1 tesseract PAGE.pgm - -l spa --dpi {RENDER_DPI}, {jobs} at a time")
+    if shutil.which("tesseract") is None:
+        baseline.skipped = "tesseract is not installed"
+        return baseline
+    env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
+
+    def read(image: Path) -> str:
+        done = subprocess.run(["tesseract", str(image), "-", "-l", "spa", "--dpi", str(RENDER_DPI)],
+                              capture_output=True, text=True, env=env, check=True)
+        return done.stdout
+
+    start = time.perf_counter()
+    with ThreadPoolExecutor(jobs) as pool:
+        baseline.page_texts = list(pool.map(read, images))
+    baseline.seconds = time.perf_counter() - start
+    return baseline
+
+
+def ocrmypdf_then_pdfplumber(pdfs: list[Path], jobs: int) -> Baseline:
+    """`ocrmypdf -l spa --output-type pdf`, then every page's text read back with pdfplumber."""
+    baseline = Baseline("OCRmyPDF + pdfplumber", f"ocrmypdf -l spa --output-type pdf -j {jobs} IN OUT; pdfplumber extract_text")
+    if importlib.util.find_spec("ocrmypdf") is None:
+        baseline.skipped = "ocrmypdf is not installed (pip install ocrmypdf)"
+        return baseline
+    with tempfile.TemporaryDirectory() as tmp:
+        start = time.perf_counter()
+        for pdf in pdfs:
+            out = Path(tmp) / pdf.name
+            subprocess.run([sys.executable, "-m", "ocrmypdf", "-q", "-l", "spa", "--output-type", "pdf", "-j", str(jobs), str(pdf), str(out)],
+                           capture_output=True, text=True, check=True)
+            with pdfplumber.open(out) as searchable:
+                baseline.page_texts.extend(page.extract_text() or "" for page in searchable.pages)
+        baseline.seconds = time.perf_counter() - start
+    return baseline
+
+
+_MEASURED_RUN = """
+import json, sys
+from pipeline.cli import main
+code = main(sys.argv[2:])
+status = dict(l.split(":", 1) for l in open("/proc/self/status") if ":" in l)
+open(sys.argv[1], "w").write(json.dumps({"process_mb": int(status["VmHWM"].split()[0]) / 1024}))
+sys.exit(code)
+"""
+
+
+def fichas_cli(pdfs: list[Path]) -> Baseline:
+    """The whole `fichas run` command as a user starts it (imports and model loading included),
+    with the peak resident memory of its process (VmHWM, read by the process itself: a
+    child's ru_maxrss would include the benchmark's own memory from before the exec)."""
+    baseline = Baseline("fichas run (CLI, cold start)", "fichas run PDF... --out TMP -q")
+    with tempfile.TemporaryDirectory() as tmp:
+        report = Path(tmp) / "peak.json"
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-c", _MEASURED_RUN, str(report), "run", *map(str, pdfs),
+                        "--out", str(Path(tmp) / "out"), "-q"], check=True)
+        baseline.seconds = time.perf_counter() - start
+        baseline.peak_memory_mb = json.loads(report.read_text())["process_mb"]
+    return baseline

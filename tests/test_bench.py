@@ -1,0 +1,56 @@
+"""The benchmark runs end to end and reports every measure (not its figures: those are the
+benchmark's job, reported in the README), and its text measures count what they say."""
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.bench.textmetrics import cer, false_corrections, wer
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_cer_counts_character_edits_and_ignores_spacing():
+    assert cer("Quito  y\nTulcán", "Quito y Tulcán") == 0.0
+    assert cer("Quito y Tulcan", "Quito y Tulcán") == pytest.approx(1 / 14)
+
+
+def test_wer_counts_word_edits():
+    assert wer("la poblacion de Quito", "la población de Quito") == pytest.approx(1 / 4)
+
+
+def test_false_corrections_count_only_correct_words_the_repair_changed():
+    truth = "la población de Quito esta bien"
+    raw = "la poblacién de Quito esta bien"
+    # fixing the broken word is no false correction; changing the correct "esta" is one
+    assert false_corrections(raw, "la población de Quito esta bien", truth) == (0, 5)
+    assert false_corrections(raw, "la población de Quito está bien", truth) == (1, 5)
+
+
+@pytest.mark.slow
+def test_quick_benchmark_reports_every_measure(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "tests.bench", "--quick", "--out", str(tmp_path)],
+                          cwd=ROOT, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    result = json.loads((tmp_path / "quick.json").read_text(encoding="utf-8"))
+    sets = {s["name"]: s for s in result["sets"]}
+    assert set(sets) == {"legacy", "pairs", "scans-typical"}
+    for name in ("legacy", "scans-typical"):
+        s = sets[name]
+        assert 0 <= s["accuracy"] <= 1 and s["fichas_found"] > 0
+        assert set(s["calibration"]) == {"accuracy_at_high", "share_high", "wrong_below_low"}
+        assert s["reliability"][0]["bin"].startswith("[0.00") and s["reliability"][-1]["bin"].endswith("1.00]")
+        assert sum(b["fields"] for b in s["reliability"]) >= len(s["field_accuracy"])
+        assert set(s["seconds"]) == {"ingest", "repair", "segment", "extract"}
+    scans = sets["scans-typical"]
+    assert 0 <= scans["cer_after_repair"] <= 1 and scans["false_corrections"]["correct_words"] > 0
+    assert sets["pairs"]["cer_before_repair"] > 0
+    baselines = {b["name"]: b for b in scans["baselines"]}
+    assert set(baselines) == {"tesseract CLI", "OCRmyPDF + pdfplumber"}
+    for b in baselines.values():
+        assert "skipped" in b or (b["seconds"] > 0 and 0 <= b["cer"] <= 1 and b["pipeline_throughput_ratio"] > 0)
+    assert scans["cli"]["peak_memory_mb"] > 50
+    table = (tmp_path / "quick.md").read_text(encoding="utf-8")
+    assert "Side by side on the same" in table and "| legacy |" in table and "Reliability" in table
