@@ -121,8 +121,9 @@ class LabelMatcher:
                 after_its_head = label.key == after_head and len(tail) >= MIN_TAIL_CHARS
                 if not (after_its_head or _is_tail(label.text.split()[k + 1:], tail)) or len(line_sq) < len(tail):
                     continue
-                length = _best_prefix(tail, stripped, line_sq, index)
-                if length is not None:
+                best = _best_prefix(tail, stripped, line_sq, index)
+                if best is not None:
+                    length = best[0]
                     end = index[length - 1] + 1
                     if stripped[end:end + 1] == ")":
                         end += 1
@@ -159,7 +160,7 @@ class LabelMatcher:
             best = _best_prefix(target[:stop], line, line_sq, index)
             if best is None:
                 continue
-            edits = Levenshtein.distance(line_sq[:best], target[:stop])
+            best, edits = best
             # one more label word is only read if it mostly matches: "objetivos mutuo" is the
             # head "objetivos" and the value's first word, not a misread "objetivos más"
             if found is None or edits - found[1] <= (stop - found[2]) // 3:
@@ -193,8 +194,8 @@ def _is_tail(words: list[str], squashed: str) -> bool:
     return len(words) >= 2 or words[-1].endswith(")")
 
 
-def _best_prefix(head: str, line: str, line_sq: str, index: list[int]) -> int | None:
-    """Squashed length of the line prefix that best matches `head` and ends a word, if close enough."""
+def _best_prefix(head: str, line: str, line_sq: str, index: list[int]) -> tuple[int, int] | None:
+    """(squashed length, edits) of the line prefix that best matches `head` and ends a word, if close enough."""
     best_len, best_dist = None, _allowed_edits(len(head)) + 1
     for length in range(max(1, len(head) - 2), min(len(line_sq), len(head) + 2) + 1):
         end = index[length - 1] + 1
@@ -203,4 +204,4 @@ def _best_prefix(head: str, line: str, line_sq: str, index: list[int]) -> int | 
         dist = Levenshtein.distance(line_sq[:length], head)
         if dist < best_dist:
             best_len, best_dist = length, dist
-    return best_len
+    return None if best_len is None else (best_len, best_dist)
