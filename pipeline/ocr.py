@@ -20,6 +20,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pytesseract
 from PIL import Image
 
@@ -40,7 +41,7 @@ POOR_CONFIDENCE = 0.7
 OSD_MIN_CONFIDENCE = 2.0
 """Tesseract's orientation confidence below which OSD's answer is ignored (turned pages score 9–33)."""
 MIN_SKEW_DEG = 0.2
-"""Smaller skews are left alone: rotating costs time and blurs the glyphs a little."""
+"""Smaller skews are left alone: levelling costs time and blurs the glyphs a little."""
 JUNK_CONFIDENCE = 0.3
 """Words with no letter or digit read below this confidence are specks and cell borders."""
 SPECK_PT = 3.0
@@ -157,7 +158,7 @@ def ocr_image(image: Image.Image, dpi: float, timeout: float) -> OcrPage:
         rotation = None
         if raster.looks_sideways(mask):
             rotation = detect_rotation(image, dpi, workdir, timeout)
-        page = _read(image, dpi, rotation or 0, workdir, timeout)
+        page = _read(image, dpi, rotation or 0, workdir, timeout, mask)
         if rotation is None and page.words and page.confidence < POOR_CONFIDENCE:
             rotation = detect_rotation(image, dpi, workdir, timeout)
             if rotation:
@@ -177,13 +178,17 @@ def detect_rotation(image: Image.Image, dpi: float, workdir: Path, timeout: floa
     return int(osd["rotate"]) % 360 if float(osd["orientation_conf"]) >= OSD_MIN_CONFIDENCE else 0
 
 
-def _read(image: Image.Image, dpi: float, rotation: int, workdir: Path, timeout: float) -> OcrPage:
-    """Turn, deskew and read the page; boxes come back in points in the turned frame."""
+def _read(image: Image.Image, dpi: float, rotation: int, workdir: Path, timeout: float,
+          mask: np.ndarray | None = None) -> OcrPage:
+    """Turn, deskew and read the page; boxes come back in points in the turned frame.
+
+    `mask` is the page's ink mask when it is already known for this orientation.
+    """
     if rotation:
-        image = image.transpose(_CLOCKWISE[rotation])
-    skew = raster.estimate_skew(raster.ink_mask(image))
+        image, mask = image.transpose(_CLOCKWISE[rotation]), None
+    skew = raster.estimate_skew(raster.ink_mask(image) if mask is None else mask)
     if abs(skew) >= MIN_SKEW_DEG:
-        image = image.rotate(skew, resample=Image.BILINEAR, fillcolor=255)
+        image = raster.level(image, skew)
     else:
         skew = 0.0
     path = _write(image, workdir / "page.pgm")

@@ -98,6 +98,15 @@ def estimate_skew(mask: np.ndarray) -> float:
     return float(np.clip(round(best, 2), -MAX_SKEW_DEG, MAX_SKEW_DEG))
 
 
+def level(image: Image.Image, skew: float) -> Image.Image:
+    """The page turned `skew` degrees counter-clockwise about its centre, same size, white filled.
+
+    Bilinear, though it costs ~0.06 s of a 300 dpi page: nearest-neighbour (~0.02 s) raised
+    the benchmark's poor-scan CER from 2.7% to 3.9%, and leaving the skew to Tesseract, to 6.3%.
+    """
+    return image.rotate(skew, resample=Image.BILINEAR, fillcolor=255)
+
+
 def horizontal_rules(image: Image.Image, dpi: float) -> list[Rule]:
     """Long thin horizontal lines (table cell borders) in pixels, found by run length on the full image.
 
@@ -123,6 +132,9 @@ def horizontal_rules(image: Image.Image, dpi: float) -> list[Rule]:
     for band in np.split(rows, np.flatnonzero(np.diff(rows) > 1) + 1):
         if len(band) == 0 or len(band) > max_thickness + 2:
             continue
-        cols = np.flatnonzero(hits[band].any(axis=0))
-        rules.append(Rule(float(cols[0]), float(cols[-1] + window), float(band.mean() + 1)))
+        starts = np.flatnonzero(hits[band].any(axis=0))
+        # Windows may start or end on a few light pixels: the ruling is where its ink is.
+        span = slice(int(starts[0]), int(starts[-1]) + window)
+        inked = np.flatnonzero(dark[band, span].any(axis=0)) + span.start
+        rules.append(Rule(float(inked[0]), float(inked[-1]), float(band.mean() + 1)))
     return rules
