@@ -82,6 +82,9 @@ class ReviewThreshold(_Strict):
     default: float = 0.9
     fields: dict[str, float] = {}
 
+    def needs_review(self, field: str, confidence: float) -> bool:
+        return confidence < self.fields.get(field, self.default)
+
 
 class Template(_Strict):
     name: str

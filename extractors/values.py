@@ -14,7 +14,7 @@ from extractors.entities import find_entities, load_gazetteer
 from extractors.labels import fold, strip_junk
 from extractors.spans import TITLE, Span, assign, join_pieces
 from extractors.template import FieldSpec, Template
-from pipeline.records import FichaBlock, Ficha, FieldValue, Line, Repair
+from pipeline.records import FichaBlock, Ficha, FieldValue, Line
 
 OPTIONAL_FIELDS = {"limitaciones"}
 LABEL_FOR_CODE = {"header": "full", "title": "shared", "summary": "summary"}

@@ -8,7 +8,6 @@ from pathlib import Path
 
 from extractors.template import DEFAULT_TEMPLATE
 from pipeline.errors import ExitCode, FichasError
-from pipeline.records import DocumentResult
 
 DEFAULT_INPUT = Path("raw")
 DEFAULT_OUT = Path("out")
@@ -29,12 +28,30 @@ def build_parser() -> argparse.ArgumentParser:
         "Exit code 2 when any document could not be read (the others are still processed).",
     )
     run.add_argument("inputs", nargs="*", type=Path, metavar="INPUT",
-                     help=f"files or folders (.pdf, .png, .jpg, .tif, .txt); default: {DEFAULT_INPUT}/")
+                     help=f"files or folders (.pdf, .png, .jpg, .tif, .heic, .txt); default: {DEFAULT_INPUT}/")
     run.add_argument("--out", type=Path, default=DEFAULT_OUT, metavar="DIR", help=f"output folder (default: {DEFAULT_OUT}/)")
     run.add_argument("--password", help="password for protected PDFs")
     run.add_argument("--template", type=Path, default=DEFAULT_TEMPLATE, metavar="FILE",
                      help="catalogue template (YAML); default: the IOM Ecuador catalogue")
-    run.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
+    run.add_argument("-j", "--jobs", type=_positive, metavar="N",
+                     help="pages read at once, one Tesseract each (default: the number of cores)")
+    run.add_argument("--force", action="store_true",
+                     help="read every document again, OCR included (default: only new or changed ones)")
+    run.add_argument("--executor", choices=("local", "dask"), default="local",
+                     help="where pages are OCR'd: this machine (default) or a Dask cluster")
+    run.add_argument("--scheduler", metavar="ADDRESS", help="the Dask scheduler, e.g. tcp://10.0.0.5:8786")
+    run.add_argument("--cache", type=Path, metavar="FILE", help="OCR cache (default: OUT/ocr-cache.sqlite)")
+    run.add_argument("-q", "--quiet", action="store_true", help="no progress or summary, only errors")
+
+    cache = sub.add_parser(
+        "cache",
+        help="show or clear the OCR cache",
+        description="The OCR cache keeps what Tesseract read on each page, so that re-runs, resumed runs "
+        "and template changes skip the OCR.",
+    )
+    cache.add_argument("action", choices=("info", "clear"), help="info: size and contents; clear: empty it")
+    cache.add_argument("--out", type=Path, default=DEFAULT_OUT, metavar="DIR", help=f"output folder (default: {DEFAULT_OUT}/)")
+    cache.add_argument("--cache", type=Path, metavar="FILE", help="OCR cache (default: OUT/ocr-cache.sqlite)")
 
     repair = sub.add_parser(
         "repair",
@@ -51,6 +68,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "run":
             return _run(args)
+        if args.command == "cache":
+            return _cache(args)
         return _repair(args)
     except FichasError as exc:
         if args.verbose:
@@ -62,29 +81,57 @@ def main(argv: list[str] | None = None) -> int:
         return ExitCode.ctrl_c
 
 
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return value
+
+
 def _run(args: argparse.Namespace) -> int:
-    from pipeline.run import run
+    from pipeline import batch, progress
 
     inputs = args.inputs or [DEFAULT_INPUT]
     missing = [p for p in inputs if not p.exists()]
     for path in missing:
         print(f"fichas: {path}: no such file or folder", file=sys.stderr)
-    inputs = [p for p in inputs if p.exists()]
-
-    def progress(number: int, total: int, result: DocumentResult) -> None:
-        if result.status == "failed":
-            print(f"fichas: {result.path}: {result.error}", file=sys.stderr)
-        elif not args.quiet:
-            print(f"[{number}/{total}] {result.path}: {len(result.fichas)} fichas, {result.pages} pages ({result.status})",
-                  file=sys.stderr)
-
-    results = run(inputs, args.out, template_path=args.template, password=args.password, progress=progress)
-    failed = sum(r.status == "failed" for r in results)
+    options = batch.BatchOptions(template_path=args.template, password=args.password, jobs=args.jobs,
+                                 executor=args.executor, scheduler=args.scheduler, force=args.force,
+                                 cache_path=args.cache)
+    report = batch.run([p for p in inputs if p.exists()], args.out, options,
+                       progress.for_stream(sys.stderr, quiet=args.quiet))
     if not args.quiet:
-        fichas = sum(len(r.fichas) for r in results)
-        print(f"{len(results)} documents ({failed} failed), {fichas} fichas → {args.out}/fichas.json, fichas.csv, campos.csv",
-              file=sys.stderr)
+        print(_summary(report, args.out), file=sys.stderr)
+    failed = report.count("failed") + report.count("stale")
     return ExitCode.input_file if failed or missing else ExitCode.ok
+
+
+def _summary(report, out: Path) -> str:
+    lines = [
+        f"{len(report.entries)} documents: {report.count('ok')} ok, {report.count('sin_fichas')} sin fichas, "
+        f"{report.count('failed')} failed, {report.count('stale')} stale "
+        f"({report.processed} read now, {report.unchanged} unchanged)",
+        f"{report.fichas} fichas; {report.review} fields below the review threshold",
+        f"pages: {report.pages_ocr} OCR'd, {report.pages_cached} from the cache; {report.seconds:.1f} s",
+        f"→ {out}/fichas.json, fichas.csv, campos.csv, manifest.json",
+    ]
+    if report.dropped:
+        lines.insert(1, f"{len(report.dropped)} documents of earlier runs are gone from disk: left out of the outputs")
+    return "\n".join(lines)
+
+
+def _cache(args: argparse.Namespace) -> int:
+    from pipeline.batch import cache_path
+    from pipeline.cache import OcrCache
+
+    cache = OcrCache(args.cache or cache_path(args.out))
+    if args.action == "clear":
+        print(f"{cache.path}: {cache.clear()} pages removed")
+    else:
+        info = cache.info()
+        print(f"{info.path}: {info.pages} pages of {info.documents} documents, {info.bytes / 1e6:.1f} MB")
+    cache.close()
+    return ExitCode.ok
 
 
 def _repair(args: argparse.Namespace) -> int:

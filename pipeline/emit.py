@@ -6,13 +6,12 @@ template's record keys. Floats are rounded here, when serialising, not in the re
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 
 import pandas as pd
 
 from extractors.template import Template
+from pipeline.files import atomic_write_text
 from pipeline.records import DocumentResult, FieldValue, Ficha
 
 SCHEMA_NAME = "fichas"
@@ -113,17 +112,3 @@ def fields_table(fichas: list[Ficha], keys: list[str]) -> pd.DataFrame:
     ]
     table = pd.DataFrame(rows, columns=["documento", "codigo", "campo", "valor", "confianza", "pagina", "texto_leido", "reparaciones"])
     return table.astype({"pagina": "Int64"}).sort_values("confianza", kind="stable")
-
-
-def atomic_write_text(path: Path, text: str, bom: bool = False) -> None:
-    """Write to a temporary file beside `path`, then rename: readers never see half a file."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8-sig" if bom else "utf-8", newline="") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

@@ -25,13 +25,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from PIL import Image, ImageOps, UnidentifiedImageError
+from pillow_heif import register_heif_opener
 
 from pipeline.errors import InputFileError
-from pipeline.ocr import OcrJob, ocr_pages
 from pipeline.pdf import read_pdf
+from pipeline.reader import OcrJob, PageReader
 from pipeline.records import Document, Line, Page
 
-IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff"}
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".heic", ".heif"}
+HEIF_BRANDS = (b"heic", b"heix", b"hevc", b"heim", b"heis", b"mif1", b"msf1")
+"""ISO media brands (bytes 8–12) of HEIF images: phone photos of catalogue pages."""
 TEXT_SUFFIXES = {".txt"}
 DEFAULT_IMAGE_DPI = 300.0
 MIN_IMAGE_DPI = 70.0
@@ -40,6 +43,8 @@ MAX_IMAGE_DPI = 400.0
 """Finer images are scaled to 300 dpi: Tesseract reads as well and 2–4× faster."""
 HEADER_WINDOW = 1024
 """PDF readers accept junk before `%PDF-` within the first KiB; so do we."""
+
+register_heif_opener()  # Pillow opens HEIC/HEIF from here on
 
 _PAGE_START = re.compile(r"^ (?![-*•·]\s)(?=\S)")
 """How the legacy dump marks a new page when it has no form feeds: the first line of each page
@@ -61,8 +66,6 @@ class IngestLimits:
     """Pages are rendered at 300 dpi, or at the lower dpi that fits this many pixels (A2 at 300 dpi)."""
     ocr_timeout_s: float = 120.0
     """Tesseract is stopped after this long on one page (a 300-dpi A4 page takes 1.5–4.5 s)."""
-    ocr_workers: int | None = None
-    """Tesseract processes run at once; None: one per core. Use 1 when documents run in parallel."""
 
     def check_image(self, path: Path, page: int, width: int, height: int) -> None:
         """Refuse an image whose pixel count makes it a decompression bomb."""
@@ -71,18 +74,27 @@ class IngestLimits:
                                        f"{self.max_image_pixels / 1e6:.0f} Mpx (decompression bomb?)")
 
 
-def ingest(path: Path, password: str | None = None, limits: IngestLimits | None = None) -> Document:
-    """Read one input file into a Document; see the module docstring."""
+def ingest(path: Path, password: str | None = None, limits: IngestLimits | None = None,
+           reader: PageReader | None = None) -> Document:
+    """Read one input file into a Document; see the module docstring.
+
+    `reader` OCRs the pages that need it (a batch shares one, with its pool and cache);
+    by default a reader of its own, one Tesseract per core and no cache.
+    """
     path = Path(path)
     limits = limits or IngestLimits()
     data = _read_bytes(path)
     document = Document(path=path, sha256=hashlib.sha256(data).hexdigest())
     kind = sniff(data)
     suffix = path.suffix.lower()
-    if kind == "pdf":
-        document.pages = read_pdf(path, data, password, limits, document.warnings)
-    elif kind == "image" or (kind is None and suffix in IMAGE_SUFFIXES):
-        document.pages = read_image(path, data, limits, document.warnings)
+    if kind in ("pdf", "image") or suffix in IMAGE_SUFFIXES:
+        with _own_reader(reader) as pages_reader:
+            if kind == "pdf":
+                document.pages = read_pdf(path, data, document.sha256, password, limits, pages_reader,
+                                          document.warnings)
+            else:
+                document.pages = read_image(path, data, document.sha256, limits, pages_reader,
+                                            document.warnings)
     elif suffix == ".pdf":
         raise InputFileError(path, "not a PDF")
     elif suffix in TEXT_SUFFIXES:
@@ -112,10 +124,26 @@ def sniff(data: bytes) -> str | None:
         return "pdf"
     if data.startswith((b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"II*\x00", b"MM\x00*")):
         return "image"
+    if data[4:8] == b"ftyp" and data[8:12] in HEIF_BRANDS:
+        return "image"
     return None
 
 
-def read_image(path: Path, data: bytes, limits: IngestLimits, warnings: list[str]) -> list[Page]:
+@contextmanager
+def _own_reader(reader: PageReader | None) -> Iterator[PageReader]:
+    """The reader given, or one made for this call and closed after it."""
+    if reader is not None:
+        yield reader
+        return
+    own = PageReader()
+    try:
+        yield own
+    finally:
+        own.close()
+
+
+def read_image(path: Path, data: bytes, sha256: str, limits: IngestLimits, reader: PageReader,
+               warnings: list[str]) -> list[Page]:
     """OCR every frame of a PNG, JPEG or (multi-page) TIFF at its own resolution."""
     with _quiet_pillow():
         try:
@@ -124,7 +152,7 @@ def read_image(path: Path, data: bytes, limits: IngestLimits, warnings: list[str
         except Image.DecompressionBombError:
             raise InputFileError(path, "image too large (decompression bomb?)") from None
         except UnidentifiedImageError:
-            raise InputFileError(path, "unreadable image: not a PNG, JPEG or TIFF") from None
+            raise InputFileError(path, "unreadable image: not a PNG, JPEG, TIFF or HEIC") from None
         except Exception as exc:  # Pillow's decoders raise many types on broken files
             raise InputFileError(path, f"corrupt image: {_first_line(exc)}") from None
     if frames > limits.max_pages:
@@ -136,14 +164,15 @@ def read_image(path: Path, data: bytes, limits: IngestLimits, warnings: list[str
                 try:
                     image.seek(index)
                     limits.check_image(path, index + 1, image.width, image.height)
-                    frame, dpi = _page_image(image, limits)
+                    size, dpi = _page_size(image, limits)
                 except InputFileError:
                     raise
                 except Exception as exc:  # as above
                     raise InputFileError(path, f"corrupt image: {_first_line(exc)}") from None
-            yield OcrJob(index + 1, frame, dpi)
+            # The reader renders a job before asking for the next one: the frame is still current.
+            yield OcrJob(index + 1, dpi, lambda size=size: _page_image(path, image, size))
 
-    return ocr_pages(jobs(), limits.ocr_timeout_s, limits.ocr_workers, warnings)
+    return reader.read(sha256, jobs(), frames, limits.ocr_timeout_s, warnings)
 
 
 @contextmanager
@@ -155,25 +184,31 @@ def _quiet_pillow() -> Iterator[None]:
         yield
 
 
-def _page_image(image: Image.Image, limits: IngestLimits) -> tuple[Image.Image, float]:
-    """One frame as 8-bit gray on white with square pixels, at its own resolution up to
-    MAX_IMAGE_DPI (finer scans are brought to 300 dpi, like rendered PDF pages), within the
-    render pixel limit."""
+def _page_size(image: Image.Image, limits: IngestLimits) -> tuple[tuple[int, int], float]:
+    """The pixel size and resolution a frame is read at, from its header alone: its own
+    resolution up to MAX_IMAGE_DPI (finer scans are brought to 300 dpi, like rendered PDF
+    pages), square pixels, within the render pixel limit."""
     xdpi, ydpi = (float(v) for v in image.info.get("dpi", (0, 0)))
     if min(xdpi, ydpi) < MIN_IMAGE_DPI:
         xdpi = ydpi = DEFAULT_IMAGE_DPI
-    frame = image.convert("RGBA") if "A" in image.getbands() or "transparency" in image.info else image
-    if frame.mode == "RGBA":
-        frame = Image.alpha_composite(Image.new("RGBA", frame.size, "white"), frame)
-    frame = ImageOps.grayscale(frame) if frame.mode != "L" else frame.copy()
     dpi = max(xdpi, ydpi)
-    width, height = frame.width * dpi / xdpi, frame.height * dpi / ydpi  # square pixels (fax TIFFs)
+    width, height = image.width * dpi / xdpi, image.height * dpi / ydpi  # square pixels (fax TIFFs)
     scale = min(1.0 if dpi <= MAX_IMAGE_DPI else DEFAULT_IMAGE_DPI / dpi,
                 (limits.max_render_pixels / (width * height)) ** 0.5)
-    size = (max(1, round(width * scale)), max(1, round(height * scale)))
-    if size != frame.size:
-        frame = frame.resize(size, Image.BILINEAR)
-    return frame, dpi * scale
+    return (max(1, round(width * scale)), max(1, round(height * scale))), dpi * scale
+
+
+def _page_image(path: Path, image: Image.Image, size: tuple[int, int]) -> Image.Image:
+    """The current frame as 8-bit gray on white at `size`."""
+    with _quiet_pillow():
+        try:
+            frame = image.convert("RGBA") if "A" in image.getbands() or "transparency" in image.info else image
+            if frame.mode == "RGBA":
+                frame = Image.alpha_composite(Image.new("RGBA", frame.size, "white"), frame)
+            frame = ImageOps.grayscale(frame) if frame.mode != "L" else frame.copy()
+        except Exception as exc:  # Pillow's decoders raise many types on broken files
+            raise InputFileError(path, f"corrupt image: {_first_line(exc)}") from None
+    return frame.resize(size, Image.BILINEAR) if size != frame.size else frame
 
 
 def _first_line(exc: BaseException) -> str:

@@ -14,9 +14,6 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections import deque
-from collections.abc import Iterable
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,9 +23,8 @@ from PIL import Image
 
 from pipeline import raster
 from pipeline.errors import MissingDependencyError
-from pipeline.layout import words_to_lines
 from pipeline.lines import Rule
-from pipeline.records import Page, Word
+from pipeline.records import Word
 
 # Tesseract's OpenMP threads make it ~7× slower here; one process per core is the fast setup.
 os.environ["OMP_THREAD_LIMIT"] = "1"
@@ -52,20 +48,14 @@ EDGE_STRIP = 0.04
 EDGE_CONFIDENCE = 0.5
 """Words inside the outer EDGE_STRIP of the page, read below EDGE_CONFIDENCE, are the scanner
 bed's dark edge; printed text keeps out of it (page numbers sit ~6% in)."""
+READER_VERSION = 1
+"""Bump when the image analysis or the word filters below change what a page reads as: cached
+readings made by another version are then read again."""
 RULING_CHARS_TEXT = "|¦"
 """A vertical cell border read as text, alone or glued to a word; the catalogue never prints these."""
 
 _CLOCKWISE = {90: Image.Transpose.ROTATE_270, 180: Image.Transpose.ROTATE_180, 270: Image.Transpose.ROTATE_90}
 """PIL's transposes turn counter-clockwise; these turn the page clockwise by the key's degrees."""
-
-
-@dataclass(frozen=True)
-class OcrJob:
-    """A page image waiting for Tesseract."""
-
-    number: int
-    image: Image.Image
-    dpi: float
 
 
 class OcrFailed(Exception):
@@ -97,50 +87,18 @@ class OcrPage:
         return self.score / len(self.words) if self.words else 0.0
 
 
-def ocr_pages(jobs: Iterable[OcrJob | Page], timeout: float, workers: int | None, warnings: list[str]) -> list[Page]:
-    """Pages in order: ready Pages pass through, OcrJobs are read by a pool of Tesseract runs.
-
-    Tesseract runs as a subprocess, so threads suffice to keep one process per core busy
-    (measured 1.8× pages/s on 2 cores). `jobs` is consumed lazily, in this thread (PDFium is not
-    thread-safe), and no more than two page images per worker wait in memory. A page Tesseract
-    fails on stays empty, with a warning.
-    """
-    workers = workers or os.cpu_count() or 1
-    queued: deque[Page | tuple[Future[OcrPage | str], OcrJob]] = deque()
-    pages: list[Page] = []
-
-    def collect_oldest() -> None:
-        item = queued.popleft()
-        pages.append(item if isinstance(item, Page) else _to_page(item[0].result(), item[1], warnings))
-
-    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="tesseract")
+def read_or_fail(image: Image.Image, dpi: float, timeout: float) -> OcrPage | str:
+    """The page as read, or why Tesseract could not read it: what a pool worker runs."""
     try:
-        for job in jobs:
-            queued.append(job if isinstance(job, Page) else (pool.submit(_read_or_fail, job, timeout), job))
-            while sum(not isinstance(item, Page) for item in queued) > 2 * workers:
-                collect_oldest()
-        while queued:
-            collect_oldest()
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
-    return pages
-
-
-def _read_or_fail(job: OcrJob, timeout: float) -> OcrPage | str:
-    """The page as read, or why Tesseract could not read it."""
-    try:
-        return ocr_image(job.image, job.dpi, timeout)
+        return ocr_image(image, dpi, timeout)
     except OcrFailed as exc:
         return str(exc)
 
 
-def _to_page(read: OcrPage | str, job: OcrJob, warnings: list[str]) -> Page:
-    if isinstance(read, str):
-        warnings.append(f"page {job.number}: {read}; page left empty")
-        points = 72 / job.dpi
-        return Page(job.number, (), "ocr", job.image.width * points, job.image.height * points)
-    lines = words_to_lines(read.words, job.number, read.width, line_ids=read.line_ids, rules=read.rules)
-    return Page(job.number, lines, "ocr", read.width, read.height, read.rotation)
+def settings() -> dict[str, object]:
+    """Everything besides the image that decides what `ocr_image` reads: the OCR cache's key."""
+    return {"engine": str(_run(pytesseract.get_tesseract_version)), "lang": LANG, "psm": PSM,
+            "reader": READER_VERSION}
 
 
 def ocr_image(image: Image.Image, dpi: float, timeout: float) -> OcrPage:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import logging
 import re
+import threading
 import unicodedata
 from collections import Counter
 from collections.abc import Iterator
@@ -20,11 +21,12 @@ from typing import TYPE_CHECKING
 import pdfplumber
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
+from PIL import Image
 
 from pipeline.errors import EncryptedPdfError, InputFileError
 from pipeline.layout import words_to_lines
 from pipeline.lines import Rule, to_line
-from pipeline.ocr import OcrJob, ocr_pages
+from pipeline.reader import OcrJob, PageReader
 from pipeline.records import BBox, Page, Word
 
 if TYPE_CHECKING:
@@ -44,6 +46,10 @@ RULE_MIN_LENGTH = 20.0
 wide (tables drawn cell by cell), go to the layout, which joins them into rulings."""
 RULE_MAX_THICKNESS = 4.0
 """Points; thicker horizontal shapes are fills, not rulings."""
+
+PDFIUM = threading.RLock()
+"""PDFium is not thread-safe, not even across documents: every call into it holds this lock.
+Documents of a batch are read in parallel threads; rendering is a small share of their time."""
 
 # pdfminer logs every repair it makes on a damaged file; the page-level warnings say enough.
 logging.getLogger("pdfminer").setLevel(logging.ERROR)
@@ -66,20 +72,24 @@ class TextLayer:
     rotation: int
 
 
-def read_pdf(path: Path, data: bytes, password: str | None, limits: IngestLimits, warnings: list[str]) -> list[Page]:
+def read_pdf(path: Path, data: bytes, sha256: str, password: str | None, limits: IngestLimits,
+             reader: PageReader, warnings: list[str]) -> list[Page]:
     """Every page of the PDF, in order; raises InputFileError for a PDF that cannot be read."""
-    document, used_password = open_pdf(path, data, password)
+    with PDFIUM:
+        document, used_password = open_pdf(path, data, password)
     try:
-        count = len(document)
+        with PDFIUM:
+            count = len(document)
         if count == 0:
             raise InputFileError(path, "PDF has no pages")
         if count > limits.max_pages:
             raise InputFileError(path, f"{count} pages, over the limit of {limits.max_pages}")
         with _text_layers(data, used_password, count, warnings) as plumber:
-            jobs = _page_jobs(path, document, plumber, limits, warnings)
-            return ocr_pages(jobs, limits.ocr_timeout_s, limits.ocr_workers, warnings)
+            jobs = _page_jobs(path, document, count, plumber, limits, warnings)
+            return reader.read(sha256, jobs, count, limits.ocr_timeout_s, warnings)
     finally:
-        document.close()
+        with PDFIUM:
+            document.close()
 
 
 def open_pdf(path: Path, data: bytes, password: str | None) -> tuple[pdfium.PdfDocument, str | None]:
@@ -139,12 +149,13 @@ def _text_layers(data: bytes, password: str | None, count: int, warnings: list[s
             yield None
 
 
-def _page_jobs(path: Path, document: pdfium.PdfDocument, plumber: pdfplumber.PDF | None,
+def _page_jobs(path: Path, document: pdfium.PdfDocument, count: int, plumber: pdfplumber.PDF | None,
                limits: IngestLimits, warnings: list[str]) -> Iterator[Page | OcrJob]:
-    """Per page, a Page read from its text layer, or an OcrJob with the rendered page."""
-    for index in range(len(document)):
+    """Per page, a Page read from its text layer, or an OcrJob that renders the page."""
+    for index in range(count):
         number = index + 1
-        page = document[index]
+        with PDFIUM:
+            page = document[index]
         try:
             layer = _text_layer(plumber.pages[index], number, warnings) if plumber else None
             if layer is not None:
@@ -152,9 +163,10 @@ def _page_jobs(path: Path, document: pdfium.PdfDocument, plumber: pdfplumber.PDF
                 lines += tuple(to_line(run, range(len(run)), number) for run in layer.aside)
                 yield Page(number, lines, "text_layer", layer.width, layer.height, layer.rotation)
             else:
-                yield _render(path, page, number, limits, warnings)
+                yield _ocr_job(path, page, number, limits, warnings)
         finally:
-            page.close()
+            with PDFIUM:
+                page.close()
 
 
 def _text_layer(page: pdfplumber.page.Page, number: int, warnings: list[str]) -> TextLayer | None:
@@ -284,29 +296,34 @@ def _turn(box: BBox, rotation: int, width: float, height: float) -> BBox:
     return (x0, top, x1, bottom)
 
 
-def _render(path: Path, page: pdfium.PdfPage, number: int, limits: IngestLimits,
-            warnings: list[str]) -> OcrJob | Page:
-    """The page as an 8-bit gray image at 300 dpi, or lower to fit the render pixel limit.
-
-    Embedded images are measured first: PDFium would decode a decompression bomb in full.
+def _ocr_job(path: Path, page: pdfium.PdfPage, number: int, limits: IngestLimits,
+             warnings: list[str]) -> OcrJob | Page:
+    """A job rendering the page as an 8-bit gray image at 300 dpi, or lower to fit the render
+    pixel limit; an empty Page when the page has no area. The job must run before the page closes.
     """
-    for image in page.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_IMAGE,)):
-        try:
-            meta = image.get_metadata()
-        except pdfium.PdfiumError:
-            continue  # an image PDFium cannot describe, it will not decode either
-        limits.check_image(path, number, meta.width, meta.height)
-    width, height = page.get_size()
+    with PDFIUM:
+        width, height = page.get_size()
     if width * height < 1:
         warnings.append(f"page {number}: page has no area; left empty")
         return Page(number, (), "ocr", width, height)
     scale = min(RENDER_DPI / 72, (limits.max_render_pixels / (width * height)) ** 0.5)
-    try:
-        image = page.render(scale=scale, grayscale=True).to_pil().copy()  # the bitmap dies with the page
-    except pdfium.PdfiumError as exc:
-        warnings.append(f"page {number}: cannot render ({_short(exc)}); left empty")
-        return Page(number, (), "ocr", width, height)
-    return OcrJob(number, image, scale * 72)
+
+    def render() -> Image.Image | None:
+        with PDFIUM:
+            # Embedded images are measured first: PDFium would decode a decompression bomb in full.
+            for image in page.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_IMAGE,)):
+                try:
+                    meta = image.get_metadata()
+                except pdfium.PdfiumError:
+                    continue  # an image PDFium cannot describe, it will not decode either
+                limits.check_image(path, number, meta.width, meta.height)
+            try:
+                return page.render(scale=scale, grayscale=True).to_pil().copy()  # the bitmap dies with the page
+            except pdfium.PdfiumError as exc:
+                warnings.append(f"page {number}: cannot render ({_short(exc)}); left empty")
+                return None
+
+    return OcrJob(number, scale * 72, render)
 
 
 def _short(exc: BaseException) -> str:

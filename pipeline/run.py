@@ -1,13 +1,12 @@
-"""The orchestrator: ingest → repair → segment → extract → emit, one document at a time.
+"""One document through the stages: ingest → repair → segment → extract.
 
 Reads top to bottom; each stage lives in its own module. A document that cannot be read
-becomes a `failed` result with a one-line error and the batch goes on.
+becomes a `failed` result with a one-line error. The batch (`pipeline.batch`) runs this over
+many documents and emits the outputs.
 """
 from __future__ import annotations
 
-import logging
 import time
-from collections.abc import Callable, Iterable
 from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
@@ -16,62 +15,21 @@ import yaml
 
 from corrections.repair import Repairer
 from extractors.entities import load_gazetteer
-from extractors.template import DEFAULT_TEMPLATE, Template, load_template
+from extractors.template import Template, load_template
 from extractors.values import extract_ficha
-from pipeline.emit import write_outputs
 from pipeline.errors import InputFileError
-from pipeline.ingest import ingest
+from pipeline.ingest import IngestLimits, ingest
+from pipeline.reader import PageReader
 from pipeline.records import Document, DocumentResult, Line
 from pipeline.segment import drop_page_furniture, segment
 
-log = logging.getLogger("fichas")
 
-INPUT_SUFFIXES = {".pdf", ".png", ".jpg", ".jpeg", ".tif", ".tiff", ".txt"}
-
-Progress = Callable[[int, int, DocumentResult], None]
-
-
-def collect_inputs(inputs: Iterable[Path]) -> list[Path]:
-    """Files named directly, plus the supported files under each folder, in a stable order."""
-    files: list[Path] = []
-    for item in inputs:
-        if item.is_dir():
-            files.extend(
-                p for p in sorted(item.rglob("*"))
-                if p.is_file() and p.suffix.lower() in INPUT_SUFFIXES and not p.name.startswith(".")
-            )
-        else:
-            files.append(item)
-    return list(dict.fromkeys(files))
-
-
-def run(
-    inputs: Iterable[Path],
-    out_dir: Path,
-    *,
-    template_path: Path = DEFAULT_TEMPLATE,
-    password: str | None = None,
-    progress: Progress | None = None,
-) -> list[DocumentResult]:
-    """Process every input and write out/fichas.json, fichas.csv and campos.csv."""
-    template = load_template(template_path)
-    repairer = repairer_for(template_path)
-    files = collect_inputs(inputs)
-    results = []
-    for number, path in enumerate(files, 1):
-        result = process_document(path, template, repairer, password)
-        results.append(result)
-        if progress:
-            progress(number, len(files), result)
-    write_outputs(results, out_dir, template)
-    return results
-
-
-def process_document(path: Path, template: Template, repairer: Repairer, password: str | None = None) -> DocumentResult:
+def process_document(path: Path, template: Template, repairer: Repairer, password: str | None = None,
+                     limits: IngestLimits | None = None, reader: PageReader | None = None) -> DocumentResult:
     """Ingest one file and extract its fichas; a file that cannot be read becomes `failed`."""
     started = time.perf_counter()
     try:
-        document = ingest(path, password=password)
+        document = ingest(path, password=password, limits=limits, reader=reader)
     except InputFileError as exc:
         return DocumentResult(path, None, 0, "failed", error=f"{exc.reason} ({exc.hint})" if exc.hint else exc.reason,
                               seconds={"ingest": time.perf_counter() - started})

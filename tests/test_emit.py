@@ -6,7 +6,8 @@ import pandas as pd
 import pytest
 
 from extractors.template import load_template
-from pipeline.emit import atomic_write_text, write_outputs
+from pipeline.emit import write_outputs
+from pipeline.files import atomic_write_text
 from pipeline.records import DocumentResult, FieldValue, Ficha, Repair
 
 

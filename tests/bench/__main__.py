@@ -10,7 +10,7 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from pipeline.emit import atomic_write_text
+from pipeline.files import atomic_write_text
 from tests.bench.report import as_json, markdown
 from tests.bench.suite import Config, compare, legacy_set, pairs_set, scan_set
 

@@ -83,25 +83,42 @@ def ocrmypdf_then_pdfplumber(pdfs: list[Path], jobs: int) -> Baseline:
 
 
 _MEASURED_RUN = """
-import json, sys
+import json, resource, sys
 from pipeline.cli import main
 code = main(sys.argv[2:])
 status = dict(l.split(":", 1) for l in open("/proc/self/status") if ":" in l)
-open(sys.argv[1], "w").write(json.dumps({"process_mb": int(status["VmHWM"].split()[0]) / 1024}))
+children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+open(sys.argv[1], "w").write(json.dumps({"process_mb": int(status["VmHWM"].split()[0]) / 1024,
+                                         "child_mb": children}))
 sys.exit(code)
 """
 
 
-def fichas_cli(pdfs: list[Path]) -> Baseline:
-    """The whole `fichas run` command as a user starts it (imports and model loading included),
-    with the peak resident memory of its process (VmHWM, read by the process itself: a
-    child's ru_maxrss would include the benchmark's own memory from before the exec)."""
-    baseline = Baseline("fichas run (CLI, cold start)", "fichas run PDF... --out TMP -q")
+@dataclass
+class Measured:
+    seconds: float
+    process_mb: float
+    """Peak resident memory of the fichas process (VmHWM, read by the process itself: a child's
+    ru_maxrss would include the benchmark's own memory from before the exec)."""
+    child_mb: float
+    """The largest peak of its child processes: one Tesseract, i.e. one OCR worker."""
+
+
+def measured_fichas(args: list[str]) -> Measured:
+    """`fichas ARGS` in a fresh process as a user starts it, timed, with its peak memory."""
     with tempfile.TemporaryDirectory() as tmp:
         report = Path(tmp) / "peak.json"
         start = time.perf_counter()
-        subprocess.run([sys.executable, "-c", _MEASURED_RUN, str(report), "run", *map(str, pdfs),
-                        "--out", str(Path(tmp) / "out"), "-q"], check=True)
-        baseline.seconds = time.perf_counter() - start
-        baseline.peak_memory_mb = json.loads(report.read_text())["process_mb"]
+        subprocess.run([sys.executable, "-c", _MEASURED_RUN, str(report), *args], check=True)
+        seconds = time.perf_counter() - start
+        peak = json.loads(report.read_text())
+    return Measured(seconds, peak["process_mb"], peak["child_mb"])
+
+
+def fichas_cli(pdfs: list[Path]) -> Baseline:
+    """The whole `fichas run` command as a user starts it (imports and model loading included)."""
+    baseline = Baseline("fichas run (CLI, cold start)", "fichas run PDF... --out TMP -q")
+    with tempfile.TemporaryDirectory() as tmp:
+        measured = measured_fichas(["run", *map(str, pdfs), "--out", str(Path(tmp) / "out"), "-q"])
+    baseline.seconds, baseline.peak_memory_mb = measured.seconds, measured.process_mb
     return baseline

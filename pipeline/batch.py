@@ -1,0 +1,329 @@
+"""The batch: find what is new, read it in parallel, and never lose an earlier result.
+
+What the output folder keeps between runs:
+- `manifest.json`: one entry per document (path, sha256, pages, status, error, timings, tool
+  version, and the fingerprint of the extraction that made its result);
+- `documents/<sha256>.json`: each document's full result, fichas with provenance;
+- `ocr-cache.sqlite`: what Tesseract read on each page (`pipeline.cache`).
+
+A document is read again only when its content (sha256) or the extraction (template, repair
+data, code, version) changed, or when it failed last time; a changed extraction re-reads the
+OCR from the cache. A document that fails now keeps its last good result, marked `stale`.
+Each finished document is saved at once (its result, then the manifest), so a killed run
+resumes where it stopped. The heavy stages (spaCy, pandas) are imported only when there is
+work: a re-run with nothing new takes a fraction of a second.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import time
+from collections.abc import Iterable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal, Protocol
+
+from pipeline.files import atomic_write_text
+from pipeline.records import DocumentResult
+
+if TYPE_CHECKING:
+    from extractors.template import Template
+
+log = logging.getLogger("fichas")
+
+INPUT_SUFFIXES = {".pdf", ".png", ".jpg", ".jpeg", ".tif", ".tiff", ".heic", ".heif", ".txt"}
+MANIFEST = "manifest.json"
+RESULTS = "documents"
+CACHE = "ocr-cache.sqlite"
+OUTPUTS = ("fichas.json", "fichas.csv", "campos.csv")
+PACKAGES = ("pipeline", "extractors", "corrections")
+"""The code whose change makes every result out of date (the OCR cache stays valid)."""
+
+Status = Literal["ok", "sin_fichas", "failed", "stale"]
+
+
+def tool_version() -> str:
+    try:
+        return version("fichas")
+    except PackageNotFoundError:
+        return "0+unknown"
+
+
+@dataclass
+class Entry:
+    """One document in the manifest."""
+
+    path: str
+    sha256: str | None
+    """The content the result was made from (for `stale`, the last good one)."""
+    pages: int
+    status: Status
+    error: str | None
+    fichas: int
+    review: int
+    """Fields under the template's review threshold."""
+    seconds: dict[str, float]
+    """Wall-clock time per stage (ingest, repair, segment, extract) when it was last read."""
+    tool_version: str
+    fingerprint: str
+    processed: str
+    """When it was last read (UTC, ISO 8601)."""
+
+
+@dataclass
+class Manifest:
+    documents: dict[str, Entry] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, out_dir: Path) -> Manifest:
+        """The folder's manifest; an empty one when there is none or it is unreadable (results are
+        then matched again by content, and the OCR cache still spares the OCR)."""
+        path = out_dir / MANIFEST
+        try:
+            raw = json.loads(path.read_text(encoding="utf-8"))
+            entries = [Entry(**e) for e in raw["documents"]]
+        except FileNotFoundError:
+            return cls()
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            log.warning("fichas: %s: unreadable manifest (%s); every document is checked again", path, exc)
+            return cls()
+        return cls({e.path: e for e in entries})
+
+    def save(self, out_dir: Path) -> None:
+        data = {"tool": "fichas", "version": tool_version(),
+                "documents": [asdict(e) for e in sorted(self.documents.values(), key=lambda e: e.path)]}
+        atomic_write_text(out_dir / MANIFEST, json.dumps(data, ensure_ascii=False, indent=1))
+
+
+class BatchProgress(Protocol):
+    """What a run reports as it goes; `pipeline.progress` draws it."""
+
+    def start(self, todo: int, unchanged: int) -> None: ...
+
+    def pages_found(self, count: int) -> None: ...
+
+    def page_done(self, how: str) -> None: ...
+
+    def document_done(self, result: DocumentResult) -> None: ...
+
+    def close(self) -> None: ...
+
+
+@dataclass
+class BatchOptions:
+    template_path: Path | None = None
+    """None: the IOM Ecuador catalogue template."""
+    password: str | None = None
+    jobs: int | None = None
+    """Pages read at once (local executor); None: one per core."""
+    executor: Literal["local", "dask"] = "local"
+    scheduler: str | None = None
+    """The Dask scheduler's address, for executor "dask"."""
+    force: bool = False
+    """Read every document again, OCR included."""
+    cache_path: Path | None = None
+    """None: OUT/ocr-cache.sqlite."""
+
+
+def cache_path(out_dir: Path, options: BatchOptions | None = None) -> Path:
+    return (options.cache_path if options and options.cache_path else None) or out_dir / CACHE
+
+
+@dataclass
+class BatchReport:
+    entries: list[Entry]
+    """Every document in the outputs, in path order."""
+    processed: int
+    unchanged: int
+    pages_ocr: int = 0
+    pages_cached: int = 0
+    seconds: float = 0.0
+    dropped: list[str] = field(default_factory=list)
+    """Documents of earlier runs whose file is gone: left out of the outputs."""
+
+    def count(self, status: Status) -> int:
+        return sum(e.status == status for e in self.entries)
+
+    @property
+    def fichas(self) -> int:
+        return sum(e.fichas for e in self.entries)
+
+    @property
+    def review(self) -> int:
+        return sum(e.review for e in self.entries)
+
+
+def collect_inputs(inputs: Iterable[Path]) -> list[Path]:
+    """Files named directly, plus the supported files under each folder, in a stable order."""
+    files: list[Path] = []
+    for item in inputs:
+        if item.is_dir():
+            files.extend(
+                p for p in sorted(item.rglob("*"))
+                if p.is_file() and p.suffix.lower() in INPUT_SUFFIXES and not p.name.startswith(".")
+            )
+        else:
+            files.append(item)
+    return list(dict.fromkeys(files))
+
+
+def fingerprint(template_path: Path) -> str:
+    """A hash of everything that turns page text into fichas: the template, the code and data
+    of the three packages, and the tool version."""
+    digest = hashlib.sha256(tool_version().encode())
+    root = Path(__file__).resolve().parents[1]
+    files = [Path(template_path)] + sorted(
+        p for package in PACKAGES for p in (root / package).rglob("*")
+        if p.is_file() and p.suffix in (".py", ".yml", ".yaml", ".json", ".txt", ".tsv") and "__pycache__" not in p.parts
+    )
+    for path in files:
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def file_sha256(path: Path) -> str | None:
+    """The file's sha256, or None when it cannot be read (reading it will then fail clearly)."""
+    digest = hashlib.sha256()
+    try:
+        with path.open("rb") as fh:
+            while chunk := fh.read(1 << 20):
+                digest.update(chunk)
+    except OSError:
+        return None
+    return digest.hexdigest()
+
+
+def run(inputs: Iterable[Path], out_dir: Path, options: BatchOptions | None = None,
+        progress: BatchProgress | None = None) -> BatchReport:
+    """Bring OUT up to date with the inputs: read what is new, then write fichas.json,
+    fichas.csv, campos.csv and manifest.json. See the module docstring."""
+    from extractors.template import DEFAULT_TEMPLATE
+
+    started = time.perf_counter()
+    options = options or BatchOptions()
+    template_path = options.template_path or DEFAULT_TEMPLATE
+    out_dir.mkdir(parents=True, exist_ok=True)
+    manifest = Manifest.load(out_dir)
+    current = fingerprint(template_path)
+    files = collect_inputs(inputs)
+    todo = [p for p in files if options.force or not _up_to_date(manifest.documents.get(str(p)), p, current, out_dir)]
+    dropped = sorted(k for k in manifest.documents if not Path(k).exists())
+    for key in dropped:
+        del manifest.documents[key]
+    if progress:
+        progress.start(len(todo), len(files) - len(todo))
+    report = BatchReport([], processed=len(todo), unchanged=len(files) - len(todo), dropped=dropped)
+    try:
+        if todo:
+            _process(todo, out_dir, manifest, options, template_path, current, progress, report)
+    finally:
+        if todo or dropped or not all((out_dir / name).exists() for name in OUTPUTS):
+            manifest.save(out_dir)
+            _write_outputs(manifest, out_dir, template_path)
+        report.entries = sorted(manifest.documents.values(), key=lambda e: e.path)
+        report.seconds = time.perf_counter() - started
+        if progress:
+            progress.close()
+    return report
+
+
+def _up_to_date(entry: Entry | None, path: Path, current: str, out_dir: Path) -> bool:
+    return (entry is not None and entry.status in ("ok", "sin_fichas") and entry.fingerprint == current
+            and entry.sha256 is not None and (out_dir / RESULTS / f"{entry.sha256}.json").exists()
+            and file_sha256(path) == entry.sha256)
+
+
+def _process(todo: list[Path], out_dir: Path, manifest: Manifest, options: BatchOptions, template_path: Path,
+             current: str, progress: BatchProgress | None, report: BatchReport) -> None:
+    """Read the documents, as many at once as the pool has workers, saving each as it ends."""
+    from extractors.template import load_template
+    from pipeline.cache import OcrCache
+    from pipeline.pool import make_pool
+    from pipeline.reader import PageReader
+    from pipeline.run import process_document, repairer_for
+
+    template, repairer = load_template(template_path), repairer_for(template_path)
+    cache = OcrCache(cache_path(out_dir, options))
+    reader = PageReader(make_pool(options.executor, options.jobs, options.scheduler), cache,
+                        refresh=options.force, progress=progress)
+    documents = ThreadPoolExecutor(max_workers=reader.pool.workers, thread_name_prefix="document")
+    try:
+        pending: set[Future[DocumentResult]] = set()
+        queue = list(reversed(todo))
+        while queue or pending:
+            # Start documents only as workers free up, so a Ctrl-C leaves few half-read.
+            while queue and len(pending) < reader.pool.workers:
+                pending.add(documents.submit(process_document, queue.pop(), template, repairer,
+                                             options.password, None, reader))
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                result = _settle(future.result(), manifest, out_dir)
+                manifest.documents[str(result.path)] = _entry(result, current, template)
+                manifest.save(out_dir)
+                if progress:
+                    progress.document_done(result)
+    finally:
+        documents.shutdown(wait=False, cancel_futures=True)
+        reader.close()
+        cache.close()
+        report.pages_ocr, report.pages_cached = reader.counts.ocr, reader.counts.cache
+
+
+def _settle(result: DocumentResult, manifest: Manifest, out_dir: Path) -> DocumentResult:
+    """Save a good result; a failed one falls back on the document's last good result, as stale."""
+    if result.status != "failed":
+        _save_result(result, out_dir)
+        return result
+    before = manifest.documents.get(str(result.path))
+    if before is None or before.status == "failed" or before.sha256 is None:
+        return result
+    last = _load_result(before, out_dir)
+    if last.status == "failed":
+        return result
+    last.status, last.error, last.seconds = "stale", result.error, result.seconds
+    return last
+
+
+def _entry(result: DocumentResult, current: str, template: Template) -> Entry:
+    review = sum(template.review_threshold.needs_review(k, v.confidence) for f in result.fichas for k, v in f.fields.items())
+    return Entry(str(result.path), result.sha256, result.pages, result.status, result.error, len(result.fichas),
+                 review, {k: round(v, 3) for k, v in result.seconds.items()}, tool_version(), current,
+                 datetime.now(timezone.utc).isoformat(timespec="seconds"))
+
+
+def _result_adapter():
+    from pydantic import TypeAdapter
+
+    return TypeAdapter(DocumentResult)
+
+
+def _save_result(result: DocumentResult, out_dir: Path) -> None:
+    (out_dir / RESULTS).mkdir(exist_ok=True)
+    atomic_write_text(out_dir / RESULTS / f"{result.sha256}.json", _result_adapter().dump_json(result).decode())
+
+
+def _load_result(entry: Entry, out_dir: Path) -> DocumentResult:
+    """The entry's saved result; a failed entry, or one whose result file is gone, without fichas."""
+    failed = DocumentResult(Path(entry.path), entry.sha256, entry.pages, "failed", error=entry.error)
+    if entry.status == "failed" or entry.sha256 is None:
+        return failed
+    try:
+        result = _result_adapter().validate_json((out_dir / RESULTS / f"{entry.sha256}.json").read_bytes())
+    except (OSError, ValueError) as exc:
+        failed.error = f"saved result unreadable ({exc}); run again with --force"
+        return failed
+    result.path, result.status, result.error = Path(entry.path), entry.status, entry.error
+    return result
+
+
+def _write_outputs(manifest: Manifest, out_dir: Path, template_path: Path) -> None:
+    from extractors.template import load_template
+    from pipeline.emit import write_outputs
+
+    results = [_load_result(e, out_dir) for e in sorted(manifest.documents.values(), key=lambda e: e.path)]
+    write_outputs(results, out_dir, load_template(template_path))
