@@ -83,13 +83,11 @@ def ocrmypdf_then_pdfplumber(pdfs: list[Path], jobs: int) -> Baseline:
 
 
 _MEASURED_RUN = """
-import json, resource, sys
+import json, sys
 from pipeline.cli import main
 code = main(sys.argv[2:])
 status = dict(l.split(":", 1) for l in open("/proc/self/status") if ":" in l)
-children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-open(sys.argv[1], "w").write(json.dumps({"process_mb": int(status["VmHWM"].split()[0]) / 1024,
-                                         "child_mb": children}))
+open(sys.argv[1], "w").write(json.dumps({"process_mb": int(status["VmHWM"].split()[0]) / 1024}))
 sys.exit(code)
 """
 
@@ -100,8 +98,8 @@ class Measured:
     process_mb: float
     """Peak resident memory of the fichas process (VmHWM, read by the process itself: a child's
     ru_maxrss would include the benchmark's own memory from before the exec)."""
-    child_mb: float
-    """The largest peak of its child processes: one Tesseract, i.e. one OCR worker."""
+    tesseract_mb: float
+    """The highest peak (VmHWM) seen of one Tesseract process, i.e. of one OCR worker."""
 
 
 def measured_fichas(args: list[str]) -> Measured:
@@ -109,10 +107,29 @@ def measured_fichas(args: list[str]) -> Measured:
     with tempfile.TemporaryDirectory() as tmp:
         report = Path(tmp) / "peak.json"
         start = time.perf_counter()
-        subprocess.run([sys.executable, "-c", _MEASURED_RUN, str(report), *args], check=True)
+        process = subprocess.Popen([sys.executable, "-c", _MEASURED_RUN, str(report), *args])
+        tesseract_kb = 0
+        while process.poll() is None:
+            tesseract_kb = max(tesseract_kb, _tesseract_peak_kb())
+            time.sleep(0.2)
         seconds = time.perf_counter() - start
+        if process.returncode != 0:
+            raise subprocess.CalledProcessError(process.returncode, args)
         peak = json.loads(report.read_text())
-    return Measured(seconds, peak["process_mb"], peak["child_mb"])
+    return Measured(seconds, peak["process_mb"], tesseract_kb / 1024)
+
+
+def _tesseract_peak_kb() -> int:
+    """The largest VmHWM among the Tesseract processes running now (sampled while they live)."""
+    peak = 0
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            text = status.read_text()
+        except OSError:  # the process ended meanwhile
+            continue
+        if text.startswith("Name:\ttesseract") and "VmHWM:" in text:
+            peak = max(peak, int(text.split("VmHWM:")[1].split()[0]))
+    return peak
 
 
 def fichas_cli(pdfs: list[Path]) -> Baseline:

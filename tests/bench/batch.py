@@ -72,6 +72,7 @@ def main(argv: list[str] | None = None) -> int:
         run_cli(raw, root / "out_add", "--jobs", "2")
         shutil.copy(pdfs[-1], raw / added)
         add_one = run_cli(raw, root / "out_add", "--jobs", "2")
+        alone = run_cli(raw / added, root / "out_alone", "--jobs", "2")
 
         print("[bench] full run, --jobs 1 ...", file=sys.stderr, flush=True)
         single = run_cli(raw, root / "out1", "--jobs", "1")
@@ -82,6 +83,7 @@ def main(argv: list[str] | None = None) -> int:
         "cores": os.cpu_count(), "documents": len(pdfs), "pages": total_pages,
         "full_jobs2": asdict(full), "rerun_nothing_new": asdict(again),
         "add_one": {**asdict(add_one), "document": added, "pages": pages[added]},
+        "that_one_alone": asdict(alone),
         "full_jobs1": asdict(single),
         "seconds": time.perf_counter() - started,
     }
@@ -95,19 +97,22 @@ def main(argv: list[str] | None = None) -> int:
 
 def markdown(r: dict) -> str:
     full, again, add, single = r["full_jobs2"], r["rerun_nothing_new"], r["add_one"], r["full_jobs1"]
+    alone = r["that_one_alone"]
     per_page = full["seconds"] / r["pages"]
     rows = [
         ("full run, `--jobs 2`", full["seconds"], f"{per_page:.2f} s/page"),
         ("re-run, nothing new", again["seconds"], f"{again['seconds'] / full['seconds']:.1%} of the full run"),
         (f"add one PDF ({add['pages']} pages) to the other {r['documents'] - 1}", add["seconds"],
          f"{add['seconds'] / add['pages']:.2f} s per new page"),
+        ("that PDF alone, into an empty folder", alone["seconds"], "the cost of the new pages plus start-up"),
         ("full run, `--jobs 1`", single["seconds"], f"`--jobs 2` is {single['seconds'] / full['seconds']:.2f}× faster"),
     ]
     lines = [f"Command: `{r['command']}` ({r['documents']} scanned PDFs, {r['pages']} pages, {r['cores']} cores)", "",
              "| run | seconds | |", "|---|---|---|"]
     lines += [f"| {name} | {seconds:.1f} | {note} |" for name, seconds, note in rows]
     lines += ["", f"Peak memory: fichas process {full['process_mb']:.0f} MB (`--jobs 2`), "
-                  f"{single['process_mb']:.0f} MB (`--jobs 1`); one Tesseract (one OCR worker) {full['child_mb']:.0f} MB.", ""]
+                  f"{single['process_mb']:.0f} MB (`--jobs 1`); one Tesseract, i.e. one OCR worker, "
+                  f"{full['tesseract_mb']:.0f} MB at most.", ""]
     return "\n".join(lines)
 
 
