@@ -25,13 +25,11 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal, Protocol
+from typing import Literal, Protocol
 
 from pipeline.files import atomic_write_text
 from pipeline.records import DocumentResult
-
-if TYPE_CHECKING:
-    from extractors.template import Template
+from pipeline.review.store import STORE_NAME, Correction, ReviewStore
 
 log = logging.getLogger("fichas")
 
@@ -65,7 +63,11 @@ class Entry:
     error: str | None
     fichas: int
     review: int
-    """Fields under the template's review threshold."""
+    """Fields under the template's review threshold, reviewers' corrections applied."""
+    reviewed: int
+    """Fields a reviewer corrected or accepted..."""
+    review_again: int
+    """...of which this run read other text than the reviewer saw."""
     seconds: dict[str, float]
     """Wall-clock time per stage (ingest, repair, segment, extract) when it was last read."""
     tool_version: str
@@ -77,6 +79,8 @@ class Entry:
 @dataclass
 class Manifest:
     documents: dict[str, Entry] = field(default_factory=dict)
+    corrections: int = 0
+    """The version of the reviewers' corrections (`ReviewStore.version`) the outputs carry."""
 
     @classmethod
     def load(cls, out_dir: Path) -> Manifest:
@@ -86,15 +90,16 @@ class Manifest:
         try:
             raw = json.loads(path.read_text(encoding="utf-8"))
             entries = [Entry(**e) for e in raw["documents"]]
+            corrections = int(raw.get("corrections", 0))
         except FileNotFoundError:
             return cls()
         except (OSError, ValueError, KeyError, TypeError) as exc:
             log.warning("fichas: %s: unreadable manifest (%s); every document is checked again", path, exc)
             return cls()
-        return cls({e.path: e for e in entries})
+        return cls({e.path: e for e in entries}, corrections)
 
     def save(self, out_dir: Path) -> None:
-        data = {"tool": "fichas", "version": tool_version(),
+        data = {"tool": "fichas", "version": tool_version(), "corrections": self.corrections,
                 "documents": [asdict(e) for e in sorted(self.documents.values(), key=lambda e: e.path)]}
         atomic_write_text(out_dir / MANIFEST, json.dumps(data, ensure_ascii=False, indent=1))
 
@@ -144,6 +149,8 @@ class BatchReport:
     seconds: float = 0.0
     dropped: list[str] = field(default_factory=list)
     """Documents of earlier runs whose file is gone: left out of the outputs."""
+    unapplied: list[Correction] = field(default_factory=list)
+    """Reviewers' corrections whose ficha is not in the outputs (kept in the store)."""
 
     def count(self, status: Status) -> int:
         return sum(e.status == status for e in self.entries)
@@ -155,6 +162,14 @@ class BatchReport:
     @property
     def review(self) -> int:
         return sum(e.review for e in self.entries)
+
+    @property
+    def reviewed(self) -> int:
+        return sum(e.reviewed for e in self.entries)
+
+    @property
+    def review_again(self) -> int:
+        return sum(e.review_again for e in self.entries)
 
 
 def collect_inputs(inputs: Iterable[Path]) -> list[Path]:
@@ -218,13 +233,18 @@ def run(inputs: Iterable[Path], out_dir: Path, options: BatchOptions | None = No
     if progress:
         progress.start(len(todo), len(files) - len(todo))
     report = BatchReport([], processed=len(todo), unchanged=len(files) - len(todo), dropped=dropped)
+    reviews = ReviewStore(out_dir / STORE_NAME)
     try:
         if todo:
             _process(todo, out_dir, manifest, options, template_path, current, progress, report)
     finally:
-        if todo or dropped or not all((out_dir / name).exists() for name in OUTPUTS):
+        corrections = reviews.version()
+        if (todo or dropped or corrections != manifest.corrections
+                or not all((out_dir / name).exists() for name in OUTPUTS)):
+            report.unapplied = _write_outputs(manifest, out_dir, template_path, reviews)
+            manifest.corrections = corrections
             manifest.save(out_dir)
-            _write_outputs(manifest, out_dir, template_path)
+        reviews.close()
         report.entries = sorted(manifest.documents.values(), key=lambda e: e.path)
         report.seconds = time.perf_counter() - started
         if progress:
@@ -263,7 +283,7 @@ def _process(todo: list[Path], out_dir: Path, manifest: Manifest, options: Batch
             done, pending = wait(pending, return_when=FIRST_COMPLETED)
             for future in done:
                 result = _settle(future.result(), manifest, out_dir)
-                manifest.documents[str(result.path)] = _entry(result, current, template)
+                manifest.documents[str(result.path)] = _entry(result, current)
                 manifest.save(out_dir)
                 if progress:
                     progress.document_done(result)
@@ -282,17 +302,17 @@ def _settle(result: DocumentResult, manifest: Manifest, out_dir: Path) -> Docume
     before = manifest.documents.get(str(result.path))
     if before is None or before.status == "failed" or before.sha256 is None:
         return result
-    last = _load_result(before, out_dir)
+    last = load_result(before, out_dir)
     if last.status == "failed":
         return result
     last.status, last.error, last.seconds = "stale", result.error, result.seconds
     return last
 
 
-def _entry(result: DocumentResult, current: str, template: Template) -> Entry:
-    review = sum(template.review_threshold.needs_review(k, v.confidence) for f in result.fichas for k, v in f.fields.items())
+def _entry(result: DocumentResult, current: str) -> Entry:
+    """The document's manifest entry; its review counts are filled when the outputs are written."""
     return Entry(str(result.path), result.sha256, result.pages, result.status, result.error, len(result.fichas),
-                 review, {k: round(v, 3) for k, v in result.seconds.items()}, tool_version(), current,
+                 0, 0, 0, {k: round(v, 3) for k, v in result.seconds.items()}, tool_version(), current,
                  datetime.now(timezone.utc).isoformat(timespec="seconds"))
 
 
@@ -307,7 +327,7 @@ def _save_result(result: DocumentResult, out_dir: Path) -> None:
     atomic_write_text(out_dir / RESULTS / f"{result.sha256}.json", _result_adapter().dump_json(result).decode())
 
 
-def _load_result(entry: Entry, out_dir: Path) -> DocumentResult:
+def load_result(entry: Entry, out_dir: Path) -> DocumentResult:
     """The entry's saved result; a failed entry, or one whose result file is gone, without fichas."""
     failed = DocumentResult(Path(entry.path), entry.sha256, entry.pages, "failed", error=entry.error)
     if entry.status == "failed" or entry.sha256 is None:
@@ -321,9 +341,21 @@ def _load_result(entry: Entry, out_dir: Path) -> DocumentResult:
     return result
 
 
-def _write_outputs(manifest: Manifest, out_dir: Path, template_path: Path) -> None:
+def _write_outputs(manifest: Manifest, out_dir: Path, template_path: Path, reviews: ReviewStore) -> list[Correction]:
+    """The outputs from every document's saved result with the reviewers' corrections laid over;
+    the manifest's review counts follow. Returns the corrections whose ficha is not in them."""
     from extractors.template import load_template
     from pipeline.emit import write_outputs
+    from pipeline.review.apply import apply_corrections
 
-    results = [_load_result(e, out_dir) for e in sorted(manifest.documents.values(), key=lambda e: e.path)]
-    write_outputs(results, out_dir, load_template(template_path))
+    template = load_template(template_path)
+    results = [load_result(e, out_dir) for e in sorted(manifest.documents.values(), key=lambda e: e.path)]
+    unapplied = apply_corrections(results, reviews.latest()) if reviews.version() else []
+    for result in results:
+        entry = manifest.documents[str(result.path)]
+        values = [(k, v) for f in result.fichas for k, v in f.fields.items()]
+        entry.review = sum(template.review_threshold.needs_review(k, v.confidence) for k, v in values)
+        entry.reviewed = sum(v.revisado for _, v in values)
+        entry.review_again = sum(v.revisar for _, v in values)
+    write_outputs(results, out_dir, template)
+    return unapplied

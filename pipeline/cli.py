@@ -53,6 +53,24 @@ def build_parser() -> argparse.ArgumentParser:
     cache.add_argument("--out", type=Path, default=DEFAULT_OUT, metavar="DIR", help=f"output folder (default: {DEFAULT_OUT}/)")
     cache.add_argument("--cache", type=Path, metavar="FILE", help="OCR cache (default: OUT/ocr-cache.sqlite)")
 
+    review = sub.add_parser(
+        "review",
+        help="serve the review web page, or move corrections in and out of spreadsheets",
+        description="Serve a local web page where reviewers fix the fields under the review threshold. "
+        "Their corrections are kept in OUT/revisiones.sqlite and re-applied by every `fichas run`. "
+        "With --export, --import or --export-corrections it writes or reads a file instead of serving.",
+    )
+    review.add_argument("--out", type=Path, default=DEFAULT_OUT, metavar="DIR", help=f"output folder (default: {DEFAULT_OUT}/)")
+    review.add_argument("--port", type=int, default=8765, help="port (default: 8765)")
+    review.add_argument("--host", default="127.0.0.1",
+                        help="address to listen on (default: 127.0.0.1, this machine only; another one is warned about)")
+    review.add_argument("--template", type=Path, default=DEFAULT_TEMPLATE, metavar="FILE",
+                        help="catalogue template (YAML): its review_threshold picks the fields to review")
+    review.add_argument("--export", type=Path, metavar="FILE.xlsx", help="write the queue as a spreadsheet with an empty «corrección» column")
+    review.add_argument("--import", dest="import_", type=Path, metavar="FILE.xlsx", help="read the corrections typed into such a spreadsheet")
+    review.add_argument("--reviewer", metavar="NAME", help="who made the corrections of --import")
+    review.add_argument("--export-corrections", type=Path, metavar="FILE.csv", help="write every correction ever saved, with its history")
+
     repair = sub.add_parser(
         "repair",
         help="print the repaired text of a legacy OCR text dump",
@@ -70,6 +88,8 @@ def main(argv: list[str] | None = None) -> int:
             return _run(args)
         if args.command == "cache":
             return _cache(args)
+        if args.command == "review":
+            return _review(args)
         return _repair(args)
     except FichasError as exc:
         if args.verbose:
@@ -111,10 +131,14 @@ def _summary(report, out: Path) -> str:
         f"{len(report.entries)} documents: {report.count('ok')} ok, {report.count('sin_fichas')} sin fichas, "
         f"{report.count('failed')} failed, {report.count('stale')} stale "
         f"({report.processed} read now, {report.unchanged} unchanged)",
-        f"{report.fichas} fichas; {report.review} fields below the review threshold",
+        f"{report.fichas} fichas; {report.review} fields below the review threshold; {report.reviewed} reviewed"
+        + (f" ({report.review_again} to review again: read differently since)" if report.review_again else ""),
         f"pages: {report.pages_ocr} OCR'd, {report.pages_cached} from the cache; {report.seconds:.1f} s",
         f"→ {out}/fichas.json, fichas.csv, campos.csv, manifest.json",
     ]
+    if report.unapplied:
+        lines.insert(2, f"{len(report.unapplied)} corrections belong to fichas not in the outputs (a changed or "
+                        "removed document): kept in revisiones.sqlite, not applied")
     if report.dropped:
         lines.insert(1, f"{len(report.dropped)} documents of earlier runs are gone from disk: left out of the outputs")
     return "\n".join(lines)
@@ -131,6 +155,32 @@ def _cache(args: argparse.Namespace) -> int:
         info = cache.info()
         print(f"{info.path}: {info.pages} pages of {info.documents} documents, {info.bytes / 1e6:.1f} MB")
     cache.close()
+    return ExitCode.ok
+
+
+def _review(args: argparse.Namespace) -> int:
+    from pipeline.review import sheet
+
+    if args.export_corrections:
+        count = sheet.export_corrections(args.out, args.export_corrections)
+        print(f"{count} corrections → {args.export_corrections}", file=sys.stderr)
+    if args.export:
+        count = sheet.export_queue(args.out, args.export, args.template)
+        print(f"{count} fields to review → {args.export}", file=sys.stderr)
+    if args.import_:
+        if not args.reviewer:
+            raise FichasError("--import needs --reviewer NAME: every correction says who made it")
+        report = sheet.import_queue(args.out, args.import_, args.reviewer, args.template)
+        print(report.summary(), file=sys.stderr)
+        return ExitCode.input_file if report.problems else ExitCode.ok
+    if args.export or args.export_corrections:
+        return ExitCode.ok
+    from pipeline.review.app import serve
+
+    if args.host not in ("127.0.0.1", "localhost", "::1"):
+        print(f"fichas: warning: serving on {args.host}: anyone who can reach this machine can see the documents "
+              "and save corrections", file=sys.stderr)
+    serve(args.out, args.host, args.port, args.template)
     return ExitCode.ok
 
 

@@ -69,6 +69,8 @@ def _field_json(fv: FieldValue) -> dict:
         "raw": fv.raw,
         "repairs": [{"from": r.before, "to": r.after, "rule": r.rule} for r in fv.repairs],
         "evidence": list(fv.evidence),
+        "revisado": fv.revisado,
+        **({"revisar_de_nuevo": True} if fv.revisar else {}),
     }
 
 
@@ -80,8 +82,9 @@ def cell(value) -> object:
 
 
 def fichas_table(fichas: list[Ficha], keys: list[str]) -> pd.DataFrame:
-    """One row per ficha: a column per field and a `<field>__confianza` column per field."""
-    columns = ["documento"] + keys + [f"{k}__confianza" for k in keys]
+    """One row per ficha: a column per field, then a `<field>__confianza` and a `<field>__revisado`
+    column per field."""
+    columns = ["documento"] + keys + [f"{k}__confianza" for k in keys] + [f"{k}__revisado" for k in keys]
     rows = []
     for f in fichas:
         row = {"documento": f.documento}
@@ -89,6 +92,7 @@ def fichas_table(fichas: list[Ficha], keys: list[str]) -> pd.DataFrame:
             fv = f.fields.get(k)
             row[k] = cell(fv.value) if fv else None
             row[f"{k}__confianza"] = round(fv.confidence, CONFIDENCE_DIGITS) if fv else None
+            row[f"{k}__revisado"] = fv.revisado if fv else False
         rows.append(row)
     return pd.DataFrame(rows, columns=columns).astype({k: "Int64" for k in ("poblacion_asistida", "presupuesto_usd") if k in keys})
 
@@ -105,10 +109,13 @@ def fields_table(fichas: list[Ficha], keys: list[str]) -> pd.DataFrame:
             "pagina": fv.page,
             "texto_leido": fv.raw,
             "reparaciones": LIST_SEPARATOR.join(f"{r.before}→{r.after}" for r in fv.repairs),
+            "revisado": fv.revisado,
+            "revisar_de_nuevo": fv.revisar,
         }
         for f in fichas
         for k in keys
         if (fv := f.fields.get(k)) is not None
     ]
-    table = pd.DataFrame(rows, columns=["documento", "codigo", "campo", "valor", "confianza", "pagina", "texto_leido", "reparaciones"])
+    table = pd.DataFrame(rows, columns=["documento", "codigo", "campo", "valor", "confianza", "pagina", "texto_leido",
+                                        "reparaciones", "revisado", "revisar_de_nuevo"])
     return table.astype({"pagina": "Int64"}).sort_values("confianza", kind="stable")

@@ -111,6 +111,10 @@ class FieldValue:
     repairs: tuple[Repair, ...] = ()
     evidence: tuple[str, ...] = ()
     """Why the confidence is what it is (e.g. "label", "ocr:0.93", "gazetteer")."""
+    revisado: bool = False
+    """A reviewer set or accepted this value (`pipeline.review`); its confidence is then 1.0."""
+    revisar: bool = False
+    """Reviewed, but this run read other text than the reviewer saw: to review again."""
 
 
 @dataclass(frozen=True)
