@@ -132,6 +132,10 @@ class BatchOptions:
     """Read every document again, OCR included."""
     cache_path: Path | None = None
     """None: OUT/ocr-cache.sqlite."""
+    max_pages: int | None = None
+    """Documents with more pages are refused; None: IngestLimits' default."""
+    max_image_pixels: int | None = None
+    """Images with more pixels are refused as decompression bombs; None: IngestLimits' default."""
 
 
 def cache_path(out_dir: Path, options: BatchOptions | None = None) -> Path:
@@ -263,11 +267,14 @@ def _process(todo: list[Path], out_dir: Path, manifest: Manifest, options: Batch
     """Read the documents, as many at once as the pool has workers, saving each as it ends."""
     from extractors.template import load_template
     from pipeline.cache import OcrCache
+    from pipeline.ingest import IngestLimits
     from pipeline.pool import make_pool
     from pipeline.reader import PageReader
     from pipeline.run import process_document, repairer_for
 
     template, repairer = load_template(template_path), repairer_for(template_path)
+    chosen = {"max_pages": options.max_pages, "max_image_pixels": options.max_image_pixels}
+    limits = IngestLimits(**{k: v for k, v in chosen.items() if v is not None})
     cache = OcrCache(cache_path(out_dir, options))
     reader = PageReader(make_pool(options.executor, options.jobs, options.scheduler), cache,
                         refresh=options.force, progress=progress)
@@ -279,7 +286,7 @@ def _process(todo: list[Path], out_dir: Path, manifest: Manifest, options: Batch
             # Start documents only as workers free up, so a Ctrl-C leaves few half-read.
             while queue and len(pending) < reader.pool.workers:
                 pending.add(documents.submit(process_document, queue.pop(), template, repairer,
-                                             options.password, None, reader))
+                                             options.password, limits, reader))
             done, pending = wait(pending, return_when=FIRST_COMPLETED)
             for future in done:
                 result = _settle(future.result(), manifest, out_dir)

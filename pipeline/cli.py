@@ -41,6 +41,11 @@ def build_parser() -> argparse.ArgumentParser:
                      help="where pages are OCR'd: this machine (default) or a Dask cluster")
     run.add_argument("--scheduler", metavar="ADDRESS", help="the Dask scheduler, e.g. tcp://10.0.0.5:8786")
     run.add_argument("--cache", type=Path, metavar="FILE", help="OCR cache (default: OUT/ocr-cache.sqlite)")
+    run.add_argument("--max-pages", type=_positive, metavar="N",
+                     help="refuse documents with more pages (default: 1000)")
+    run.add_argument("--max-megapixels", type=_positive, metavar="N",
+                     help="refuse images with more pixels, as decompression bombs (default: 150; "
+                          "an A4 page at 1200 dpi has 140)")
     run.add_argument("-q", "--quiet", action="store_true", help="no progress or summary, only errors")
 
     cache = sub.add_parser(
@@ -117,7 +122,8 @@ def _run(args: argparse.Namespace) -> int:
         print(f"fichas: {path}: no such file or folder", file=sys.stderr)
     options = batch.BatchOptions(template_path=args.template, password=args.password, jobs=args.jobs,
                                  executor=args.executor, scheduler=args.scheduler, force=args.force,
-                                 cache_path=args.cache)
+                                 cache_path=args.cache, max_pages=args.max_pages,
+                                 max_image_pixels=args.max_megapixels * 1_000_000 if args.max_megapixels else None)
     report = batch.run([p for p in inputs if p.exists()], args.out, options,
                        progress.for_stream(sys.stderr, quiet=args.quiet))
     if not args.quiet:

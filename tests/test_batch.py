@@ -291,3 +291,14 @@ def test_tesseract_runs_single_threaded():
     import pipeline.ocr  # noqa: F401  (sets the variable on import)
 
     assert os.environ["OMP_THREAD_LIMIT"] == "1"
+
+
+def test_limits_are_set_from_the_command_line(raw, tmp_path, capsys):
+    """A stricter page limit refuses the 2–3 page scans with a clear reason; the text still reads."""
+    out = tmp_path / "out"
+    assert main(["run", str(raw), "--out", str(out), "--max-pages", "1", "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert f"{raw / 'bp1.pdf'}: {pages(raw / 'bp1.pdf')} pages, over the limit of 1" in err
+    assert manifest_of(out)["ficha.txt"]["status"] == "ok"
+    assert main(["run", str(raw), "--out", str(tmp_path / "out2"), "--max-megapixels", "1", "--quiet"]) == 2
+    assert "over the limit of 1 Mpx (decompression bomb?)" in capsys.readouterr().err
