@@ -158,6 +158,8 @@ def test_typed_input_is_parsed_by_field_type(reviewed_run):
         parse_input(item(out, "sostenibilidad"), "Muy alta")
     with pytest.raises(ValueError, match="no es un número entero"):
         parse_input(item(out, "presupuesto_usd"), "mil")
+    assert parse_input(item(out, "pmm_objetivos"), "7\n19") == [7, 19]
+    assert parse_input(item(out, "pmm_principios"), "a; c") == ["a", "c"]
 
 
 def test_an_unusable_store_is_a_clear_error(tmp_path):

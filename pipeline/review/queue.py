@@ -46,6 +46,8 @@ class ReviewItem:
     """The correction in force (its id), which a save must be made on top of; None when none."""
     input: InputKind
     choices: tuple[str, ...] = ()
+    whole_numbers: bool = False
+    """A list whose items are whole numbers (the Pacto Mundial objectives)."""
 
     @property
     def key(self) -> FieldKey:
@@ -69,6 +71,11 @@ def input_kind(template: Template, field: str) -> tuple[InputKind, tuple[str, ..
     return "text", ()
 
 
+def _whole_number_items(template: Template, field: str) -> bool:
+    spec = template.fields.get(field)
+    return spec is not None and spec.type == "objectives"
+
+
 def load_items(out_dir: Path, template_path: Path | None = None) -> list[ReviewItem]:
     """Every field of every ficha in OUT, with the reviewers' corrections laid over."""
     template = load_template(template_path or DEFAULT_TEMPLATE)
@@ -89,7 +96,7 @@ def load_items(out_dir: Path, template_path: Path | None = None) -> list[ReviewI
                     ficha.documento, str(result.path), str(area), ficha.codigo, name, fv.value, fv.confidence, fv.page,
                     tuple(fv.bbox) if fv.bbox else None, fv.raw, fv.repairs, fv.revisado, fv.revisar,
                     template.review_threshold.needs_review(name, fv.confidence),
-                    correction.id if correction else None, kind, choices))
+                    correction.id if correction else None, kind, choices, _whole_number_items(template, name)))
     return items
 
 
@@ -102,19 +109,22 @@ def parse_input(item: ReviewItem, text: str) -> object:
     """What a reviewer typed, as a value of the field's type; ValueError (in Spanish) if it is not one."""
     text = text.strip()
     if item.input == "number":
-        if not text:
-            return None
-        digits = re.sub(r"[.,\s](?=\d{3}\b)", "", text)  # 1.500 / 1,500 / 1 500
-        if not digits.isdigit():
-            raise ValueError(f"«{text}» no es un número entero")
-        return int(digits)
+        return _whole_number(text) if text else None
     if item.input == "list":
-        return [part for part in LIST_SEPARATORS.split(text) if part] if text else []
+        parts = [part for part in LIST_SEPARATORS.split(text) if part] if text else []
+        return [_whole_number(p) for p in parts] if item.whole_numbers else parts
     if item.input == "choice":
         if text and text not in item.choices:
             raise ValueError(f"«{text}» no es una de las opciones: {', '.join(item.choices)}")
         return text or None
     return text or None
+
+
+def _whole_number(text: str) -> int:
+    digits = re.sub(r"[.,\s](?=\d{3}\b)", "", text)  # 1.500 / 1,500 / 1 500
+    if not digits.isdigit():
+        raise ValueError(f"«{text}» no es un número entero")
+    return int(digits)
 
 
 def as_text(item: ReviewItem, value: object) -> str:

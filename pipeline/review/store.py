@@ -70,12 +70,14 @@ class Correction:
 
 
 class Conflict(Exception):
-    """Someone saved the field after the version this save was made on."""
+    """Someone saved the field after the version this save was made on, or that version is not
+    in the store (`current` is then the correction in force, or None when there is none)."""
 
-    def __init__(self, current: Correction, attempted: object):
+    def __init__(self, current: Correction | None, attempted: object):
         self.current = current
         self.attempted = attempted
-        super().__init__(f"{current.codigo}.{current.field} was saved by {current.reviewer} at {current.created}")
+        super().__init__(f"{current.codigo}.{current.field} was saved by {current.reviewer} at {current.created}"
+                         if current else "the version this save was made on is not in the store")
 
 
 class ReviewStore:
