@@ -138,3 +138,6 @@ class DocumentResult:
     error: str | None = None
     seconds: dict[str, float] = field(default_factory=dict)
     """Wall-clock time per stage (ingest, repair, segment, extract)."""
+    rotations: dict[int, int] = field(default_factory=dict)
+    """Page number → degrees clockwise it was turned to read upright, for the pages that were:
+    boxes are measured on the turned page, so whoever shows a box must turn the page too."""

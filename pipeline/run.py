@@ -54,7 +54,9 @@ def extract_document(document: Document, template: Template, repairer: Repairer)
     if not fichas:
         warnings.append("no ficha headers (ÁREA A LA QUE CORRESPONDE / CÓDIGO) found: not a ficha catalogue?")
     status = "ok" if fichas else "sin_fichas"
-    return DocumentResult(path, document.sha256, len(document.pages), status, fichas, warnings, seconds=clock.seconds)
+    rotations = {p.number: p.rotation for p in document.pages if p.rotation}
+    return DocumentResult(path, document.sha256, len(document.pages), status, fichas, warnings, seconds=clock.seconds,
+                          rotations=rotations)
 
 
 class _StageClock:

@@ -48,6 +48,8 @@ class ReviewItem:
     choices: tuple[str, ...] = ()
     whole_numbers: bool = False
     """A list whose items are whole numbers (the Pacto Mundial objectives)."""
+    rotation: int = 0
+    """Degrees clockwise the field's page was turned to read upright; its box is on the turned page."""
 
     @property
     def key(self) -> FieldKey:
@@ -96,7 +98,8 @@ def load_items(out_dir: Path, template_path: Path | None = None) -> list[ReviewI
                     ficha.documento, str(result.path), str(area), ficha.codigo, name, fv.value, fv.confidence, fv.page,
                     tuple(fv.bbox) if fv.bbox else None, fv.raw, fv.repairs, fv.revisado, fv.revisar,
                     template.review_threshold.needs_review(name, fv.confidence),
-                    correction.id if correction else None, kind, choices, _whole_number_items(template, name)))
+                    correction.id if correction else None, kind, choices, _whole_number_items(template, name),
+                    result.rotations.get(fv.page, 0) if fv.page else 0))
     return items
 
 
