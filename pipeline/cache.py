@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.errors import FichasError
+from pipeline.files import open_database
 from pipeline.lines import Rule
 from pipeline.ocr import OcrPage
 from pipeline.records import Word
@@ -59,14 +60,10 @@ class OcrCache:
 
     def _connect(self) -> sqlite3.Connection:
         if self._db is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
             try:
-                db = sqlite3.connect(self.path, check_same_thread=False, timeout=30)
-                db.execute("PRAGMA journal_mode=WAL")  # readers never block the run that writes
-                db.execute(_SCHEMA)
+                self._db = open_database(self.path, _SCHEMA)
             except sqlite3.DatabaseError as exc:
                 raise CacheError(f"{self.path}: not a usable OCR cache ({exc})") from None
-            self._db = db
         return self._db
 
     def get(self, sha256: str, page: int, settings: str) -> OcrPage | None:

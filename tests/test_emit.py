@@ -7,7 +7,7 @@ import pytest
 
 from extractors.template import load_template
 from pipeline.emit import write_outputs
-from pipeline.files import atomic_write_text
+from pipeline.files import atomic_write
 from pipeline.records import DocumentResult, FieldValue, Ficha, Repair
 
 
@@ -55,8 +55,11 @@ def test_atomic_write_leaves_old_file_when_writing_fails(tmp_path):
     target = tmp_path / "fichas.json"
     target.write_text("old", encoding="utf-8")
 
+    def half_then_fail(fh):
+        fh.write(b"{\"half\": ")
+        raise OSError("No space left on device")
 
-    with pytest.raises(TypeError):
-        atomic_write_text(target, 12345)  # not text: fails while writing
+    with pytest.raises(OSError, match="No space left"):
+        atomic_write(target, half_then_fail)
     assert target.read_text(encoding="utf-8") == "old"
     assert [p.name for p in tmp_path.iterdir()] == ["fichas.json"]

@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
-import tempfile
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,7 +28,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from pipeline.batch import MANIFEST, Manifest
 from pipeline.emit import cell
 from pipeline.errors import FichasError, InputFileError
-from pipeline.files import atomic_write_text
+from pipeline.files import atomic_write, atomic_write_text
 from pipeline.review.queue import ReviewItem, as_text, load_items, parse_input, queue
 from pipeline.review.store import STORE_NAME, Conflict, FieldKey, ReviewStore
 
@@ -67,7 +65,7 @@ def export_queue(out_dir: Path, path: Path, template_path: Path | None = None) -
         for column, value in enumerate(_row(item), start=1):
             _put(sheet.cell(number, column), value)
     _lay_out(sheet, items)
-    _save_atomically(workbook, path)
+    atomic_write(path, workbook.save)
     return len(items)
 
 
@@ -124,21 +122,6 @@ def _lay_out(sheet: Worksheet, items: list[ReviewItem]) -> None:
                     type="list", formula1='"' + ",".join((*item.choices, ACCEPT)) + '"', allow_blank=True)
                 sheet.add_data_validation(drop_downs[item.choices])
             drop_downs[item.choices].add(f"{letters[CORRECTION]}{number}")
-
-
-def _save_atomically(workbook: Workbook, path: Path) -> None:
-    """Write to a temporary file beside `path`, then rename: Excel never opens half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            workbook.save(fh)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 @dataclass

@@ -17,6 +17,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from pipeline.errors import FichasError
+from pipeline.files import open_database
 
 STORE_NAME = "revisiones.sqlite"
 """The corrections' file name in the output folder."""
@@ -92,14 +93,10 @@ class ReviewStore:
     def _connection(self) -> Iterator[sqlite3.Connection]:
         with self._lock:
             if self._db is None:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
                 try:
-                    db = sqlite3.connect(self.path, check_same_thread=False, timeout=30, isolation_level=None)
-                    db.execute("PRAGMA journal_mode=WAL")
-                    db.executescript(_SCHEMA)
+                    self._db = open_database(self.path, _SCHEMA, autocommit=True)  # save() opens its own transaction
                 except sqlite3.DatabaseError as exc:
                     raise ReviewStoreError(f"{self.path}: not a usable corrections file ({exc})") from None
-                self._db = db
             yield self._db
 
     def save(self, key: FieldKey, value_seen: object, raw_seen: str | None, new_value: object, reviewer: str,
