@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 import time
 from collections.abc import Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -177,9 +178,13 @@ class BatchReport:
 
 
 def collect_inputs(inputs: Iterable[Path]) -> list[Path]:
-    """Files named directly, plus the supported files under each folder, in a stable order."""
+    """Files named directly, plus the supported files under each folder, in a stable order.
+
+    Paths are made absolute: a document is the same entry of the manifest whether it was named
+    `raw/a.pdf` or `/home/ana/fichas/raw/a.pdf`, and the review page finds it from any folder.
+    """
     files: list[Path] = []
-    for item in inputs:
+    for item in map(Path, inputs):
         if item.is_dir():
             files.extend(
                 p for p in sorted(item.rglob("*"))
@@ -187,7 +192,7 @@ def collect_inputs(inputs: Iterable[Path]) -> list[Path]:
             )
         else:
             files.append(item)
-    return list(dict.fromkeys(files))
+    return list(dict.fromkeys(Path(os.path.abspath(p)) for p in files))
 
 
 def fingerprint(template_path: Path) -> str:

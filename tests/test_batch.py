@@ -302,3 +302,13 @@ def test_limits_are_set_from_the_command_line(raw, tmp_path, capsys):
     assert manifest_of(out)["ficha.txt"]["status"] == "ok"
     assert main(["run", str(raw), "--out", str(tmp_path / "out2"), "--max-megapixels", "1", "--quiet"]) == 2
     assert "over the limit of 1 Mpx (decompression bomb?)" in capsys.readouterr().err
+
+
+def test_a_document_named_two_ways_is_one_document(raw, tmp_path, monkeypatch):
+    """`raw/ficha.txt` from the project folder and its absolute path are the same entry."""
+    out = tmp_path / "out"
+    run([raw / "ficha.txt"], out)
+    monkeypatch.chdir(raw.parent)
+    report = run([Path("raw") / "ficha.txt", Path("raw") / ".." / "raw" / "ficha.txt"], out)
+    assert (report.processed, report.unchanged) == (0, 1)
+    assert list(manifest_of(out)) == ["ficha.txt"] and report.fichas == 1
