@@ -81,6 +81,7 @@ def _provenance(pieces: list[tuple[Line, str]]) -> dict:
         "raw": "\n".join(l.raw if l.raw is not None else l.text for l in lines),
         "repairs": repairs,
         "reading": sum(confidences) / len(confidences) if confidences else None,
+        "weakest": min((l.weakest for l in lines if l.weakest is not None), default=None),
         "words": sum(len(l.text.split()) for l in lines),
     }
 
@@ -92,7 +93,8 @@ def _label_of(spans: list[Span]) -> str:
 def _value(value, spans: list[Span], pieces, *, valid=None, ambiguous=False, extra_repairs=()) -> FieldValue:
     prov = _provenance(pieces)
     repairs = prov["repairs"] + tuple(extra_repairs)
-    evidence = Evidence(_label_of(spans), prov["reading"], len(repairs), prov["words"], valid, ambiguous)
+    evidence = Evidence(_label_of(spans), prov["reading"], len(repairs), prov["words"], valid, ambiguous,
+                        prov["weakest"])
     return FieldValue(value, score(evidence), prov["page"], prov["bbox"], prov["raw"], repairs, evidence.describe())
 
 
@@ -178,7 +180,7 @@ def _title(spans: list[Span], block: FichaBlock) -> FieldValue:
     if summary is not None:
         pieces = [(l, l.text) for l in summary.lines]
         prov = _provenance(pieces)
-        evidence = Evidence("summary", prov["reading"], len(prov["repairs"]), prov["words"])
+        evidence = Evidence("summary", prov["reading"], len(prov["repairs"]), prov["words"], weakest=prov["weakest"])
         return FieldValue(summary.descripcion, score(evidence), prov["page"], prov["bbox"], prov["raw"], prov["repairs"], evidence.describe())
     return _absent("titulo")
 

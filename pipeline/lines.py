@@ -115,4 +115,5 @@ def to_line(words: Sequence[Word], indices: Sequence[int], page_number: int) -> 
         page=page_number,
         bbox=union(words, indices),
         confidence=fmean(words[i].confidence for i in indices),
+        weakest=min((words[i].confidence for i in indices if any(c.isalnum() for c in words[i].text)), default=None),
     )

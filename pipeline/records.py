@@ -49,6 +49,9 @@ class Line:
     """None for legacy OCR text, which has no geometry."""
     confidence: float | None = None
     """Mean word confidence (0–1); None when the source gives none (legacy text)."""
+    weakest: float | None = None
+    """The lowest confidence of the line's words with a letter or digit (a stray mark does not count):
+    one misread word spoils a value that the mean calls good. None without words or confidences."""
     raw: str | None = None
     """The text as read, before repair; None until the repair stage runs."""
     repairs: tuple[Repair, ...] = ()

@@ -1,0 +1,26 @@
+"""Confidence from checkable evidence: one word Tesseract was unsure of sends a field to review."""
+from pipeline.lines import to_line
+from pipeline.records import Word
+from extractors.confidence import Evidence, score
+
+
+def words(*confidences: float) -> list[Word]:
+    return [Word(f"palabra{i}", (10.0 * i, 0.0, 10.0 * i + 8, 10.0), c) for i, c in enumerate(confidences)]
+
+
+def test_a_line_knows_its_weakest_real_word():
+    line = to_line(words(0.96, 0.22, 0.95) + [Word("—", (40.0, 0, 44, 10), 0.05)], range(4), 1)
+    assert line.weakest == 0.22  # the dash is a mark, not a word
+    assert abs(line.confidence - (0.96 + 0.22 + 0.95 + 0.05) / 4) < 1e-9  # the mean still counts every word
+
+
+def test_one_doubtful_word_sends_a_well_read_value_to_review():
+    sure = Evidence("full", 0.95, 0, 20, valid=True, weakest=0.8)
+    doubtful = Evidence("full", 0.95, 0, 20, valid=True, weakest=0.2)
+    assert score(sure) >= 0.9
+    assert score(doubtful) < 0.6
+
+
+def test_legacy_text_has_no_word_confidences_and_is_not_marked_down():
+    assert score(Evidence("full", None, 0, 20, valid=True)) == score(Evidence("full", None, 0, 20, valid=True, weakest=None))
+    assert score(Evidence("full", None, 0, 20, valid=True)) > 0.9
