@@ -77,9 +77,11 @@ def test_a_correction_made_in_the_page_reaches_the_next_runs_csv(site, page):
         page.select_option(f"select[name={name}]", value)
     page.click("text=Filtrar")
     page.click(f"td a[href^='{field_path(target)}']")
-    crop = page.locator("img.recorte")
-    crop.wait_for()
-    assert crop.evaluate("image => image.complete && image.naturalWidth > 0")  # the field's box on the scan
+    # The field's box on the scan: the crop is rendered on request, so wait for it to load.
+    page.wait_for_function(
+        "() => { const image = document.querySelector('img.recorte');"
+        " return image !== null && image.complete && image.naturalWidth > 0; }",
+        timeout=30_000)
 
     page.fill("#valor", "Texto corregido en el navegador")
     page.fill("#revisor", "Ana")
