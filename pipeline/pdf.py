@@ -23,6 +23,7 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 from PIL import Image
 
+from pipeline import raster
 from pipeline.errors import EncryptedPdfError, InputFileError
 from pipeline.layout import words_to_lines
 from pipeline.lines import Rule, to_line
@@ -46,6 +47,8 @@ RULE_MIN_LENGTH = 20.0
 wide (tables drawn cell by cell), go to the layout, which joins them into rulings."""
 RULE_MAX_THICKNESS = 4.0
 """Points; thicker horizontal shapes are fills, not rulings."""
+SCAN_FIT_PT = 1.0
+"""A page's only image lying within this of the page's edges fills the page: a plain scan."""
 
 PDFIUM = threading.RLock()
 """PDFium is not thread-safe, not even across documents: every call into it holds this lock.
@@ -318,12 +321,37 @@ def _ocr_job(path: Path, page: pdfium.PdfPage, number: int, limits: IngestLimits
                     continue  # an image PDFium cannot describe, it will not decode either
                 limits.check_image(path, number, meta.width, meta.height)
             try:
-                return page.render(scale=scale, grayscale=True).to_pil().copy()  # the bitmap dies with the page
+                scan = plain_scan(page, scale)
+                return scan or page.render(scale=scale, grayscale=True).to_pil().copy()  # the bitmap dies with the page
             except pdfium.PdfiumError as exc:
                 warnings.append(f"page {number}: cannot render ({_short(exc)}); left empty")
                 return None
 
     return OcrJob(number, scale * 72, render)
+
+
+def plain_scan(page: pdfium.PdfPage, scale: float) -> Image.Image | None:
+    """The page as a gray image at `scale`, when the page is nothing but one image filling it
+    (a scanner's page); else None, and the page is rendered whole.
+
+    PDFium draws the image alone at its own resolution (its masks, decode arrays and colour
+    space applied) and OpenCV scales it: ~0.05 s a page, against ~0.15 s to render the page,
+    where PDFium's resampling is the slow part. The caller holds PDFIUM.
+    """
+    if page.get_rotation() != 0:
+        return None
+    objects = list(page.get_objects(max_depth=1))
+    if len(objects) != 1 or objects[0].type != pdfium_c.FPDF_PAGEOBJ_IMAGE:
+        return None
+    left, bottom, right, top = page.get_cropbox()
+    bounds = objects[0].get_bounds()
+    if any(abs(a - b) > SCAN_FIT_PT for a, b in zip(bounds, (left, bottom, right, top))):
+        return None
+    bitmap = objects[0].get_bitmap(render=True)
+    if bitmap.mode != "BGRA":
+        return None
+    size = (max(1, round((right - left) * scale)), max(1, round((top - bottom) * scale)))
+    return raster.on_paper(bitmap.to_numpy(), size)
 
 
 def _short(exc: BaseException) -> str:
