@@ -2,7 +2,6 @@
 and must stand aside for any page that is more than one image filling it."""
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 import numpy as np
