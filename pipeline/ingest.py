@@ -63,9 +63,21 @@ class IngestLimits:
     """An image (file, frame or embedded in a PDF) with more pixels is refused as a decompression
     bomb. An A4 page scanned at 1200 dpi has 140 M; the corpus's hugemono page 1,225 M."""
     max_render_pixels: int = 40_000_000
-    """Pages are rendered at 300 dpi, or at the lower dpi that fits this many pixels (A2 at 300 dpi)."""
+    """Pages are read at most at this many pixels (A2 at 300 dpi): at a lower dpi when need be."""
     ocr_timeout_s: float = 120.0
     """Tesseract is stopped after this long on one page (a 300-dpi A4 page takes 1.5–4.5 s)."""
+
+    def reading_dpi(self, own_dpi: float | None, width_in: float, height_in: float) -> float:
+        """The resolution a page of width_in × height_in inches is read at.
+
+        A scan (`own_dpi`: an image file, or a PDF page that is one image) is read at its own
+        resolution up to MAX_IMAGE_DPI, never scaled up: on the benchmark's poor scans (200 dpi)
+        reading them as they are, rather than brought to 300 dpi, cut the CER from 2.1% to 1.7%
+        and Tesseract's time by a third. Finer scans and drawn pages are read at 300 dpi.
+        Either way, within max_render_pixels.
+        """
+        dpi = own_dpi if own_dpi is not None and own_dpi <= MAX_IMAGE_DPI else DEFAULT_IMAGE_DPI
+        return min(dpi, (self.max_render_pixels / max(width_in * height_in, 1e-9)) ** 0.5)
 
     def check_image(self, path: Path, page: int, width: int, height: int) -> None:
         """Refuse an image whose pixel count makes it a decompression bomb."""
@@ -185,17 +197,14 @@ def _quiet_pillow() -> Iterator[None]:
 
 
 def _page_size(image: Image.Image, limits: IngestLimits) -> tuple[tuple[int, int], float]:
-    """The pixel size and resolution a frame is read at, from its header alone: its own
-    resolution up to MAX_IMAGE_DPI (finer scans are brought to 300 dpi, like rendered PDF
-    pages), square pixels, within the render pixel limit."""
+    """The pixel size and resolution a frame is read at, from its header alone
+    (`IngestLimits.reading_dpi`), with square pixels (fax TIFFs have them oblong)."""
     xdpi, ydpi = (float(v) for v in image.info.get("dpi", (0, 0)))
     if min(xdpi, ydpi) < MIN_IMAGE_DPI:
         xdpi = ydpi = DEFAULT_IMAGE_DPI
-    dpi = max(xdpi, ydpi)
-    width, height = image.width * dpi / xdpi, image.height * dpi / ydpi  # square pixels (fax TIFFs)
-    scale = min(1.0 if dpi <= MAX_IMAGE_DPI else DEFAULT_IMAGE_DPI / dpi,
-                (limits.max_render_pixels / (width * height)) ** 0.5)
-    return (max(1, round(width * scale)), max(1, round(height * scale))), dpi * scale
+    width_in, height_in = image.width / xdpi, image.height / ydpi
+    dpi = limits.reading_dpi(max(xdpi, ydpi), width_in, height_in)
+    return (max(1, round(width_in * dpi)), max(1, round(height_in * dpi))), dpi
 
 
 def _page_image(path: Path, image: Image.Image, size: tuple[int, int]) -> Image.Image:

@@ -33,7 +33,6 @@ from pipeline.records import BBox, Page, Word
 if TYPE_CHECKING:
     from pipeline.ingest import IngestLimits
 
-RENDER_DPI = 300
 MIN_REAL_WORDS = 1
 """A text layer with fewer real words is treated as absent (unmapped fonts, no text)."""
 MAX_JUNK_SHARE = 0.5
@@ -301,15 +300,23 @@ def _turn(box: BBox, rotation: int, width: float, height: float) -> BBox:
 
 def _ocr_job(path: Path, page: pdfium.PdfPage, number: int, limits: IngestLimits,
              warnings: list[str]) -> OcrJob | Page:
-    """A job rendering the page as an 8-bit gray image at 300 dpi, or lower to fit the render
-    pixel limit; an empty Page when the page has no area. The job must run before the page closes.
+    """A job giving the page as an 8-bit gray image, or an empty Page when the page has no area.
+
+    A scanner's page (one image filling it) is read at the image's own resolution
+    (`IngestLimits.reading_dpi`), drawn from the image alone; other pages are rendered whole
+    at 300 dpi. The job must run before the page closes.
     """
     with PDFIUM:
         width, height = page.get_size()
+        scan = lone_scan(page)
+        pixels = scan.get_px_size() if scan else None
+    # Rounded: a page size kept to 0.01 pt makes a 400 dpi scan 400.00001 dpi.
+    own_dpi = round(max(pixels[0] / width, pixels[1] / height) * 72, 2) if pixels else None
     if width * height < 1:
         warnings.append(f"page {number}: page has no area; left empty")
         return Page(number, (), "ocr", width, height)
-    scale = min(RENDER_DPI / 72, (limits.max_render_pixels / (width * height)) ** 0.5)
+    scale = limits.reading_dpi(own_dpi, width / 72, height / 72) / 72
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
 
     def render() -> Image.Image | None:
         with PDFIUM:
@@ -321,8 +328,8 @@ def _ocr_job(path: Path, page: pdfium.PdfPage, number: int, limits: IngestLimits
                     continue  # an image PDFium cannot describe, it will not decode either
                 limits.check_image(path, number, meta.width, meta.height)
             try:
-                scan = plain_scan(page, scale)
-                return scan or page.render(scale=scale, grayscale=True).to_pil().copy()  # the bitmap dies with the page
+                drawn = scan_image(scan, size) if scan else None
+                return drawn or page.render(scale=scale, grayscale=True).to_pil().copy()  # the bitmap dies with the page
             except pdfium.PdfiumError as exc:
                 warnings.append(f"page {number}: cannot render ({_short(exc)}); left empty")
                 return None
@@ -330,28 +337,28 @@ def _ocr_job(path: Path, page: pdfium.PdfPage, number: int, limits: IngestLimits
     return OcrJob(number, scale * 72, render)
 
 
-def plain_scan(page: pdfium.PdfPage, scale: float) -> Image.Image | None:
-    """The page as a gray image at `scale`, when the page is nothing but one image filling it
-    (a scanner's page); else None, and the page is rendered whole.
-
-    PDFium draws the image alone at its own resolution (its masks, decode arrays and colour
-    space applied) and OpenCV scales it: ~0.05 s a page, against ~0.15 s to render the page,
-    where PDFium's resampling is the slow part. The caller holds PDFIUM.
-    """
+def lone_scan(page: pdfium.PdfPage) -> pdfium.PdfImage | None:
+    """The page's only object when it is an image filling the page, as scanners write pages;
+    else None. The caller holds PDFIUM."""
     if page.get_rotation() != 0:
         return None
     objects = list(page.get_objects(max_depth=1))
     if len(objects) != 1 or objects[0].type != pdfium_c.FPDF_PAGEOBJ_IMAGE:
         return None
-    left, bottom, right, top = page.get_cropbox()
-    bounds = objects[0].get_bounds()
-    if any(abs(a - b) > SCAN_FIT_PT for a, b in zip(bounds, (left, bottom, right, top))):
+    if any(abs(a - b) > SCAN_FIT_PT for a, b in zip(objects[0].get_bounds(), page.get_cropbox())):
         return None
-    bitmap = objects[0].get_bitmap(render=True)
-    if bitmap.mode != "BGRA":
-        return None
-    size = (max(1, round((right - left) * scale)), max(1, round((top - bottom) * scale)))
-    return raster.on_paper(bitmap.to_numpy(), size)
+    return objects[0]
+
+
+def scan_image(scan: pdfium.PdfImage, size: tuple[int, int]) -> Image.Image | None:
+    """A lone scan as a gray page of `size` pixels, None when PDFium gives no BGRA bitmap.
+
+    PDFium draws the image alone at its own resolution (its masks, decode array and colour
+    space applied) and OpenCV scales it: ~0.03 s a page, against 0.10–0.15 s to render the
+    page, where PDFium's resampling is the slow part. The caller holds PDFIUM.
+    """
+    bitmap = scan.get_bitmap(render=True)
+    return raster.on_paper(bitmap.to_numpy(), size) if bitmap.mode == "BGRA" else None
 
 
 def _short(exc: BaseException) -> str:

@@ -117,13 +117,18 @@ def level(image: Image.Image, skew: float) -> Image.Image:
 
 def on_paper(bgra: np.ndarray, size: tuple[int, int]) -> Image.Image:
     """A BGRA bitmap as an 8-bit gray page of `size` (width, height): transparent parts are
-    white paper, and the scaling is area-averaged down, bilinear up."""
+    white paper. A bitmap a pixel off the size (PDFium rounds up) is trimmed or padded, not
+    resampled; others are scaled, area-averaged when shrunk."""
     gray = cv2.cvtColor(bgra, cv2.COLOR_BGRA2GRAY)
     alpha = bgra[..., 3]
     if alpha.min() < 255:
         gray = (255 - (255 - gray.astype(np.uint16)) * alpha // 255).astype(np.uint8)
-    shrink = size[0] * size[1] < gray.shape[0] * gray.shape[1]
-    if size != (gray.shape[1], gray.shape[0]):
+    width, height = size
+    if abs(gray.shape[1] - width) <= 1 and abs(gray.shape[0] - height) <= 1:
+        gray = gray[:height, :width]
+        gray = np.pad(gray, ((0, height - gray.shape[0]), (0, width - gray.shape[1])), constant_values=255)
+    else:
+        shrink = width * height < gray.shape[0] * gray.shape[1]
         gray = cv2.resize(gray, size, interpolation=cv2.INTER_AREA if shrink else cv2.INTER_LINEAR)
     return Image.fromarray(gray)
 
