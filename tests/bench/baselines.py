@@ -15,9 +15,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pdfplumber
-import pypdfium2 as pdfium
 
-from pipeline.pdf import RENDER_DPI
+from pipeline.ingest import ingest
+from pipeline.reader import PageReader
+from pipeline.records import Page
 
 
 @dataclass
@@ -31,29 +32,48 @@ class Baseline:
     peak_memory_mb: float | None = None
 
 
-def page_images(pdfs: list[Path], folder: Path) -> list[Path]:
-    """Every page rendered once as an 8-bit gray PGM at the pipeline's resolution."""
+@dataclass(frozen=True)
+class PageImage:
+    path: Path
+    dpi: float
+
+
+class _ImageSaver(PageReader):
+    """The pipeline's own ingest, up to the image each page would be OCR'd from: saved, not read."""
+
+    def __init__(self, folder: Path, stem: str):
+        super().__init__()
+        self.folder, self.stem, self.images = folder, stem, []
+
+    def read(self, sha256, jobs, count, timeout, warnings):
+        for job in jobs:
+            if not isinstance(job, Page) and (image := job.render()) is not None:
+                path = self.folder / f"{self.stem}-{job.number:03d}.pgm"
+                image.save(path)
+                self.images.append(PageImage(path, job.dpi))
+        return [Page(number + 1, (), "ocr") for number in range(count)]
+
+
+def page_images(pdfs: list[Path], folder: Path) -> list[PageImage]:
+    """Every page as the 8-bit gray image fichas reads it from (its resolution too), saved as PGM."""
     images = []
     for pdf in pdfs:
-        document = pdfium.PdfDocument(str(pdf))
-        for number, page in enumerate(document, 1):
-            path = folder / f"{pdf.stem}-{number:03d}.pgm"
-            page.render(scale=RENDER_DPI / 72, grayscale=True).to_pil().save(path)
-            images.append(path)
-        document.close()
+        saver = _ImageSaver(folder, pdf.stem)
+        ingest(pdf, reader=saver)
+        images += saver.images
     return images
 
 
-def tesseract_cli(images: list[Path], jobs: int) -> Baseline:
-    """`tesseract IMAGE - -l spa --dpi 300`, one single-threaded process per core."""
-    baseline = Baseline("tesseract CLI", f"OMP_THREAD_LIMIT=1 tesseract PAGE.pgm - -l spa --dpi {RENDER_DPI}, {jobs} at a time")
+def tesseract_cli(images: list[PageImage], jobs: int) -> Baseline:
+    """`tesseract IMAGE - -l spa --dpi DPI`, one single-threaded process per core."""
+    baseline = Baseline("tesseract CLI", f"OMP_THREAD_LIMIT=1 tesseract PAGE.pgm - -l spa --dpi DPI, {jobs} at a time")
     if shutil.which("tesseract") is None:
         baseline.skipped = "tesseract is not installed"
         return baseline
     env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
 
-    def read(image: Path) -> str:
-        done = subprocess.run(["tesseract", str(image), "-", "-l", "spa", "--dpi", str(RENDER_DPI)],
+    def read(image: PageImage) -> str:
+        done = subprocess.run(["tesseract", str(image.path), "-", "-l", "spa", "--dpi", str(round(image.dpi))],
                               capture_output=True, text=True, env=env, check=True)
         return done.stdout
 
