@@ -1,8 +1,9 @@
 """A page image → words with boxes, by Tesseract, after turning the page upright and deskewing it.
 
-Measured on this 2-core machine (shared, ±15%): an A4 ficha page at 300 dpi costs 2–3 s of
-Tesseract CPU with `OMP_THREAD_LIMIT=1` plus ~0.3 s of our own (deskew, rulings); two pages run
-at once, ~1.2–1.3 s per page for a whole scanned PDF. Orientation detection (OSD, ~0.8 s) runs
+Measured on this 2-core machine (shared, ±15%): an A4 ficha page scanned at 250 dpi costs ~1.6 s
+of Tesseract CPU with `OMP_THREAD_LIMIT=1` (2–3 s at 300 dpi), plus ~0.09 s of image work of our
+own (drawing the scan, ink mask, skew, levelling, rulings); two pages run at once, ~0.85 s per
+page for a whole scanned PDF. Orientation detection (OSD, ~0.8 s) runs
 only when the page looks turned on its side (a numpy projection test) or when the first
 reading comes back with poor confidence (an upside-down page does): a 90° page costs ~1.3 s
 more, a 180° page about twice an upright one; no OSD ran on 56 upright generated ficha pages.
@@ -48,7 +49,10 @@ EDGE_STRIP = 0.04
 EDGE_CONFIDENCE = 0.5
 """Words inside the outer EDGE_STRIP of the page, read below EDGE_CONFIDENCE, are the scanner
 bed's dark edge; printed text keeps out of it (page numbers sit ~6% in)."""
-READER_VERSION = 1
+INK_MARGIN_IN = 0.15
+"""Blank paper kept around the ink when the page is cropped for Tesseract: the empty margins
+cost it ~4% of its time and hold nothing to read."""
+READER_VERSION = 2
 """Bump when the image analysis or the word filters below change what a page reads as: cached
 readings made by another version are then read again."""
 RULING_CHARS_TEXT = "|¦"
@@ -149,25 +153,29 @@ def _read(image: Image.Image, dpi: float, rotation: int, workdir: Path, timeout:
         image = raster.level(image, skew)
     else:
         skew = 0.0
-    path = _write(image, workdir / "page.pgm")
+    inked = raster.ink_box(image, round(INK_MARGIN_IN * dpi))
+    path = _write(image.crop(inked), workdir / "page.pgm")
     data = _run(pytesseract.image_to_data, str(path), lang=LANG, config=f"--psm {PSM} --dpi {round(dpi)}",
                 output_type=pytesseract.Output.DICT, timeout=timeout)
     points = 72 / dpi
-    words, ids = _words(data, points, (image.width * points, image.height * points))
+    words, ids = _words(data, points, (image.width * points, image.height * points), inked[:2])
     rules = tuple(Rule(r.x0 * points, r.x1 * points, r.y * points) for r in raster.horizontal_rules(image, dpi))
     return OcrPage(tuple(words), tuple(ids), rules, image.width * points, image.height * points, rotation, skew)
 
 
-def _words(data: dict[str, list], points: float, size: tuple[float, float]) -> tuple[list[Word], list[tuple[int, int, int]]]:
+def _words(data: dict[str, list], points: float, size: tuple[float, float],
+           origin: tuple[int, int]) -> tuple[list[Word], list[tuple[int, int, int]]]:
     """Tesseract's word rows as Words (confidence 0–1), dropping empty words and noise: cell
-    borders, specks, and the dark edge of the scanner bed read as letters."""
+    borders, specks, and the dark edge of the scanner bed read as letters. Tesseract read the
+    crop whose top-left corner is `origin` (pixels) on the page."""
     words, ids = [], []
     for i, text in enumerate(data["text"]):
         text = text.strip().strip(RULING_CHARS_TEXT)  # "|PROTECCIÓN": a cell border glued on
         confidence = float(data["conf"][i]) / 100
         if data["level"][i] != 5 or not text or confidence < 0:
             continue
-        left, top, width, height = data["left"][i], data["top"][i], data["width"][i], data["height"][i]
+        left, top = data["left"][i] + origin[0], data["top"][i] + origin[1]
+        width, height = data["width"][i], data["height"][i]
         wordlike = any(c.isalnum() for c in text)
         speck = max(width, height) * points < SPECK_PT and (confidence < SPECK_CONFIDENCE or not wordlike)
         if speck or (confidence < JUNK_CONFIDENCE and not wordlike):

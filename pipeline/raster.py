@@ -58,6 +58,20 @@ def otsu_threshold(pixels: np.ndarray) -> int:
     return min(threshold, 160)
 
 
+def ink_box(image: Image.Image, margin: int) -> tuple[int, int, int, int]:
+    """(left, top, right, bottom) in pixels of the page's ink, `margin` wider all round, within
+    the page. Measured on every fourth pixel; a row or column needs two dark ones, so a single
+    speck of dust does not widen the box."""
+    pixels = np.asarray(image)[::4, ::4]
+    dark = pixels < otsu_threshold(pixels)
+    rows = np.flatnonzero(dark.sum(axis=1) >= 2)
+    cols = np.flatnonzero(dark.sum(axis=0) >= 2)
+    if len(rows) == 0 or len(cols) == 0:
+        return (0, 0, image.width, image.height)
+    return (max(0, int(cols[0]) * 4 - margin), max(0, int(rows[0]) * 4 - margin),
+            min(image.width, int(cols[-1]) * 4 + 4 + margin), min(image.height, int(rows[-1]) * 4 + 4 + margin))
+
+
 def is_blank(mask: np.ndarray) -> bool:
     return float(mask.mean()) < BLANK_INK_FRACTION
 

@@ -332,3 +332,15 @@ def test_every_bad_corpus_file_ends_as_document_or_input_error(tmp_path: Path):
             assert document.pages, path.name
     with pytest.raises(InputFileError, match="decompression bomb"):
         ingest(CORPUS / "bad" / "ocrmypdf__hugemono.pdf")
+
+
+@pytest.mark.slow
+def test_ocr_boxes_sit_where_the_text_layer_puts_the_words(digital_doc: Document, scan_doc: Document):
+    """Tesseract reads a crop of the levelled page: its boxes must come back in page points."""
+    texts = [line.text for line in digital_doc.pages[0].lines]
+    digital = {line.text: line.bbox for line in digital_doc.pages[0].lines if texts.count(line.text) == 1}
+    matched = [(digital[line.text], line.bbox) for line in scan_doc.pages[0].lines
+               if line.text in digital and len(line.text) > 15]
+    assert len(matched) >= 5
+    for want, got in matched:
+        assert all(abs(a - b) <= 10 for a, b in zip(want, got)), (want, got)  # the scan is turned 1°

@@ -56,3 +56,16 @@ def test_rulings_of_a_levelled_page(degrees: float):
 def test_rulings_of_a_skewed_page_are_not_found_unlevelled():
     """Levelling is what finds them: at 2.4° a ruling drifts ~80 px across the page."""
     assert raster.horizontal_rules(turned(level_page(), 2.4), DPI) == []
+
+
+def test_the_ink_box_holds_all_the_ink_and_the_margin():
+    page = level_page()
+    left, top, right, bottom = raster.ink_box(page, 45)
+    assert (left, top) == (pytest.approx(250 - 45, abs=4), pytest.approx(400 - 45, abs=4))
+    assert (right, bottom) == (pytest.approx(2230 + 45, abs=5), pytest.approx(3185 + 45, abs=5))
+    ImageDraw.Draw(page).point((30, 30), fill=0)  # a speck of dust in the corner
+    assert raster.ink_box(page, 45) == (left, top, right, bottom)
+
+
+def test_a_blank_page_keeps_its_size():
+    assert raster.ink_box(Image.new("L", (WIDTH, HEIGHT), 255), 45) == (0, 0, WIDTH, HEIGHT)
