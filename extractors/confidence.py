@@ -2,11 +2,15 @@
 
     confidence = label × reading × repairs × validation × weakest   (each factor in [0, 1])
 
-- label: how the value was located. 0.97 the full label was read and the value followed it;
+- label: how the value was located. 1.0 the full label was read and the value followed it;
   0.85 only part of the label was read, or the value was shared out from a run of labels or
   moved across a label (two-column tables); 0.65 no label, taken from the summary table.
+  A full label leaves the doubt to the other factors: on the benchmark (legacy text and the
+  clean, typical and poor scans) 1640 of the 1645 fields found by their full label, with no
+  repair and no failed check, were right.
 - reading: mean OCR word confidence of the value's lines (Tesseract); 1.0 for a digital text
-  layer; 0.97 for legacy OCR text, which carries no confidences.
+  layer and for legacy OCR text, which carries no confidences (its doubt is in the repairs
+  and the checks: 141 of its 141 full-label fields without either were right).
 - repairs: 1 − 0.5 × (words repaired / words read), floor 0.6: each repair is a guess, and
   a value whose words were mostly rewritten is a value mostly guessed.
 - weakest: 0.6 when some word of the value (with a letter or digit) was read by Tesseract at
@@ -24,8 +28,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-LABEL_SCORE = {"full": 0.97, "shared": 0.85, "summary": 0.65}
-LEGACY_TEXT_READING = 0.97
+LABEL_SCORE = {"full": 1.0, "shared": 0.85, "summary": 0.65}
+LEGACY_TEXT_READING = 1.0
 REPAIR_WEIGHT = 0.5
 REPAIR_FLOOR = 0.6
 VALIDATION_SCORE = {True: 1.0, None: 1.0, False: 0.5}

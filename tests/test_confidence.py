@@ -24,3 +24,9 @@ def test_one_doubtful_word_sends_a_well_read_value_to_review():
 def test_legacy_text_has_no_word_confidences_and_is_not_marked_down():
     assert score(Evidence("full", None, 0, 20, valid=True)) == score(Evidence("full", None, 0, 20, valid=True, weakest=None))
     assert score(Evidence("full", None, 0, 20, valid=True)) > 0.9
+
+
+def test_a_labelled_legacy_value_with_a_few_restored_accents_needs_no_review():
+    assert score(Evidence("full", None, 4, 40, valid=True)) >= 0.9  # accents put back in a tenth of the words
+    assert score(Evidence("full", None, 30, 40, valid=True)) < 0.9  # a value mostly rewritten is mostly guessed
+    assert score(Evidence("shared", None, 0, 40, valid=True)) < 0.9  # shared out from a run of labels: to review
