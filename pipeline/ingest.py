@@ -3,8 +3,9 @@
 `ingest(path, password=None, limits=None)` is the stage's one entry point.
 
 * PDF: each page is read from its text layer when that layer holds enough real words (digital
-  PDFs, scans that already carry an OCR layer), else rendered at 300 dpi and OCR'd
-  (`pipeline.pdf`). Image files (PNG, JPEG, TIFF, multi-page TIFF) are OCR'd the same way.
+  PDFs, scans that already carry an OCR layer), else OCR'd (`pipeline.pdf`): a scanned page
+  at the scan's own resolution, any other page rendered at 300 dpi (`IngestLimits.reading_dpi`).
+  Image files (PNG, JPEG, TIFF, multi-page TIFF, HEIC) are OCR'd the same way.
 * `.txt`: legacy OCR text without geometry, one Page per text page (`read_legacy_text`).
 * Lines come out as read: `Line.text` is the raw text and `Line.raw` stays None; the repair
   stage fills it. Boxes are PDF points from the top-left of the page's upright frame; a page

@@ -1,4 +1,4 @@
-"""PDF pages → Pages: the text layer where it holds real words, else PDFium render + Tesseract.
+"""PDF pages → Pages: the text layer where it holds real words, else the page image + Tesseract.
 
 PDFium (pypdfium2) opens the file, decides the page count and renders; pdfplumber reads the
 text layer. When the two disagree on the page count (a damaged page tree), the text layer is
