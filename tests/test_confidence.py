@@ -30,3 +30,10 @@ def test_a_labelled_legacy_value_with_a_few_restored_accents_needs_no_review():
     assert score(Evidence("full", None, 4, 40, valid=True)) >= 0.9  # accents put back in a tenth of the words
     assert score(Evidence("full", None, 30, 40, valid=True)) < 0.9  # a value mostly rewritten is mostly guessed
     assert score(Evidence("shared", None, 0, 40, valid=True)) < 0.9  # shared out from a run of labels: to review
+
+
+def test_a_reading_at_ninety_percent_is_as_sure_as_a_text_layer():
+    """Tesseract's word confidences run low: a mean of 0.9 is a sure reading, 0.8 is not."""
+    sure = score(Evidence("full", 0.9, 0, 20, valid=True, weakest=0.5))
+    assert sure == score(Evidence("full", 1.0, 0, 20, valid=True, weakest=0.5)) >= 0.9
+    assert score(Evidence("full", 0.8, 0, 20, valid=True, weakest=0.5)) < 0.9
