@@ -27,6 +27,9 @@
   in the gazetteer, principle and objective names), or agrees with the summary table; 0.5 when
   a check fails; 0.35 for an ambiguous number kept as read.
 
+The product is kept under MACHINE_CEILING: a score of 1.0 means a reviewer set or accepted the
+value (`pipeline.review`), and no reading earns that.
+
 A field the document does not carry is null; its confidence says how sure we are that it is
 absent: 0.95 for optional fields, 0.4 for fields every ficha of its kind should have.
 """
@@ -37,6 +40,7 @@ from dataclasses import dataclass
 LABEL_SCORE = {"full": 1.0, "shared": 0.85, "summary": 0.65}
 LEGACY_TEXT_READING = 1.0
 SURE_READING = 0.9
+MACHINE_CEILING = 0.99
 REPAIR_WEIGHT = 0.5
 REPAIR_FLOOR = 0.6
 VALIDATION_SCORE = {True: 1.0, None: 1.0, False: 0.5}
@@ -79,7 +83,7 @@ def score(evidence: Evidence) -> float:
     repairs = max(REPAIR_FLOOR, 1 - REPAIR_WEIGHT * evidence.repairs / max(evidence.words, 1))
     validation = AMBIGUOUS_SCORE if evidence.ambiguous else VALIDATION_SCORE[evidence.valid]
     weakest = WEAK_WORD_FACTOR if evidence.weakest is not None and evidence.weakest < WEAK_WORD else 1.0
-    return round(LABEL_SCORE[evidence.label] * reading * repairs * validation * weakest, 3)
+    return round(min(MACHINE_CEILING, LABEL_SCORE[evidence.label] * reading * repairs * validation * weakest), 3)
 
 
 def absent_score(expected: bool) -> float:

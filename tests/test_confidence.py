@@ -37,3 +37,7 @@ def test_a_reading_at_ninety_percent_is_as_sure_as_a_text_layer():
     sure = score(Evidence("full", 0.9, 0, 20, valid=True, weakest=0.5))
     assert sure == score(Evidence("full", 1.0, 0, 20, valid=True, weakest=0.5)) >= 0.9
     assert score(Evidence("full", 0.8, 0, 20, valid=True, weakest=0.5)) < 0.9
+
+
+def test_only_a_reviewer_gives_full_confidence():
+    assert score(Evidence("full", 1.0, 0, 20, valid=True, weakest=1.0)) < 1.0
