@@ -345,6 +345,8 @@ def lone_scan(page: pdfium.PdfPage) -> pdfium.PdfImage | None:
     objects = list(page.get_objects(max_depth=1))
     if len(objects) != 1 or objects[0].type != pdfium_c.FPDF_PAGEOBJ_IMAGE:
         return None
+    if min(objects[0].get_px_size()) < 1:
+        return None  # a broken image: the page render copes with it
     if any(abs(a - b) > SCAN_FIT_PT for a, b in zip(objects[0].get_bounds(), page.get_cropbox())):
         return None
     return objects[0]

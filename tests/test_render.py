@@ -2,6 +2,7 @@
 must give the picture PDFium's page render gives; any other page is rendered whole."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -136,3 +137,15 @@ def test_ingest_renders_a_stamped_scan_whole_at_300_dpi(tmp_path: Path):
     reader = JobsSeen()
     ingest(stamped, reader=reader)
     assert [dpi for dpi, _ in reader.seen] == [pytest.approx(300)]
+
+
+def test_a_scan_without_pixels_is_rendered_whole_as_a_blank_page(tmp_path: Path):
+    data = pdf_of(page_image(200), tmp_path / "scan.pdf", 200).read_bytes()
+    for key in (b"Width", b"Height"):  # same length, so the cross-reference table stays right
+        field = re.search(rb"/" + key + rb" \d+", data).group(0)
+        data = data.replace(field, (b"/" + key + b" 0").ljust(len(field)))
+    broken = tmp_path / "broken.pdf"
+    broken.write_bytes(data)
+    reader = JobsSeen()
+    document = ingest(broken, reader=reader)
+    assert [dpi for dpi, _ in reader.seen] == [pytest.approx(300)] and document.warnings == []
