@@ -52,12 +52,13 @@ def outputs(first_run, tmp_path):
 
 @pytest.fixture(scope="module")
 def strict(tmp_path_factory) -> Path:
-    """The catalogue template with a review threshold of 0.99: the clean ficha leaves only text
-    fields under 0.9, and these tests need numbers, lists and choices in the queue too."""
+    """The catalogue template with a review threshold of 1.0, which queues every field nobody
+    reviewed: the clean ficha leaves only text fields under 0.9, and these tests need numbers,
+    lists and choices in the queue too."""
     text = DEFAULT_TEMPLATE.read_text(encoding="utf-8")
     assert "review_threshold:\n  default: 0.9\n" in text
     path = tmp_path_factory.mktemp("template") / "estricta.yml"
-    path.write_text(text.replace("review_threshold:\n  default: 0.9\n", "review_threshold:\n  default: 0.99\n"),
+    path.write_text(text.replace("review_threshold:\n  default: 0.9\n", "review_threshold:\n  default: 1.0\n"),
                     encoding="utf-8")
     return path
 
