@@ -308,13 +308,14 @@ def _ocr_job(path: Path, page: pdfium.PdfPage, number: int, limits: IngestLimits
     """
     with PDFIUM:
         width, height = page.get_size()
+    if width * height < 1:
+        warnings.append(f"page {number}: page has no area; left empty")
+        return Page(number, (), "ocr", width, height)
+    with PDFIUM:
         scan = lone_scan(page)
         pixels = scan.get_px_size() if scan else None
     # Rounded: a page size kept to 0.01 pt makes a 400 dpi scan 400.00001 dpi.
     own_dpi = round(max(pixels[0] / width, pixels[1] / height) * 72, 2) if pixels else None
-    if width * height < 1:
-        warnings.append(f"page {number}: page has no area; left empty")
-        return Page(number, (), "ocr", width, height)
     scale = limits.reading_dpi(own_dpi, width / 72, height / 72) / 72
     size = (max(1, round(width * scale)), max(1, round(height * scale)))
 
