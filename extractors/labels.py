@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rapidfuzz.distance import Levenshtein
 
@@ -34,11 +35,16 @@ def squash(text: str) -> tuple[str, list[int]]:
     """Letters and digits of `fold(text)`, with each one's index in `text`."""
     chars, index = [], []
     for i, ch in enumerate(text):
-        for c in fold(ch):
-            if c.isalnum():
-                chars.append(c)
-                index.append(i)
+        for c in _squashed(ch):
+            chars.append(c)
+            index.append(i)
     return "".join(chars), index
+
+
+@lru_cache(maxsize=4096)
+def _squashed(ch: str) -> str:
+    """One character's letters and digits once folded: squash runs over every line many times."""
+    return "".join(c for c in fold(ch) if c.isalnum())
 
 
 @dataclass(frozen=True)

@@ -129,13 +129,15 @@ def level(image: Image.Image, skew: float) -> Image.Image:
                                           borderMode=cv2.BORDER_CONSTANT, borderValue=255))
 
 
-def on_paper(bgra: np.ndarray, size: tuple[int, int]) -> Image.Image:
-    """A BGRA bitmap as an 8-bit gray page of `size` (width, height): transparent parts are
-    white paper. A bitmap a pixel off the size (PDFium rounds up) is trimmed or padded, not
-    resampled; others are scaled, area-averaged when shrunk."""
-    gray = cv2.cvtColor(bgra, cv2.COLOR_BGRA2GRAY)
-    alpha = bgra[..., 3]
-    if alpha.min() < 255:
+_TO_GRAY = {"BGR": cv2.COLOR_BGR2GRAY, "BGRX": cv2.COLOR_BGRA2GRAY, "BGRA": cv2.COLOR_BGRA2GRAY}
+
+
+def on_paper(pixels: np.ndarray, mode: str, size: tuple[int, int]) -> Image.Image:
+    """A bitmap in one of PDFium's modes (L, BGR, BGRX, BGRA) as an 8-bit gray page of `size`
+    (width, height): transparent parts are white paper. A bitmap a pixel off the size (PDFium
+    rounds up) is trimmed or padded, not resampled; others are scaled, area-averaged when shrunk."""
+    gray = pixels if mode == "L" else cv2.cvtColor(pixels, _TO_GRAY[mode])
+    if mode == "BGRA" and (alpha := pixels[..., 3]).min() < 255:
         gray = (255 - (255 - gray.astype(np.uint16)) * alpha // 255).astype(np.uint8)
     width, height = size
     if abs(gray.shape[1] - width) <= 1 and abs(gray.shape[0] - height) <= 1:

@@ -2,10 +2,12 @@
 must give the picture PDFium's page render gives; any other page is rendered whole."""
 from __future__ import annotations
 
+import io
 import re
 from pathlib import Path
 
 import numpy as np
+import pdfplumber
 import pypdfium2 as pdfium
 import pytest
 from PIL import Image, ImageDraw
@@ -15,7 +17,7 @@ from reportlab.pdfgen import canvas
 from pipeline.ingest import IngestLimits, ingest
 from pipeline.reader import PageReader
 from pipeline.records import Page
-from pipeline.pdf import PDFIUM, lone_scan, scan_image
+from pipeline.pdf import PDFIUM, opaque_images, lone_scan, scan_image
 
 A4_PT = (595.0, 842.0)
 
@@ -39,16 +41,19 @@ def pdf_of(image: Image.Image, path: Path, dpi: int) -> Path:
 
 
 def shortcut(path: Path) -> tuple[np.ndarray | None, np.ndarray]:
-    """The page drawn from its lone scan at the resolution it is read at, and rendered whole."""
+    """The page drawn from its lone scan at the resolution it is read at, as ingest draws it
+    (decoded when pdfplumber finds no mask on it), and rendered whole."""
     page = pdfium.PdfDocument(path)[0]
     width, height = page.get_size()
+    with pdfplumber.open(path) as plumbed:
+        opaque = opaque_images(plumbed.pages[0])
     with PDFIUM:
         scan = lone_scan(page)
         if scan is None:
             return None, np.zeros(0)
         own_dpi = scan.get_px_size()[0] / width * 72
         scale = IngestLimits().reading_dpi(own_dpi, width / 72, height / 72) / 72
-        drawn = scan_image(scan, (round(width * scale), round(height * scale)))
+        drawn = scan_image(scan, (round(width * scale), round(height * scale)), opaque)
         whole = page.render(scale=scale, grayscale=True).to_pil()
     return np.asarray(drawn, dtype=np.int16), np.asarray(whole, dtype=np.int16)
 
@@ -72,6 +77,34 @@ def test_a_scan_is_read_at_its_own_resolution_as_the_page_render_shows_it(tmp_pa
     assert_same_picture(scan, whole, source)
 
 
+def test_a_plain_scan_is_decoded_to_its_own_pixels(tmp_path: Path):
+    for mode in ("L", "RGB"):
+        path = pdf_of(page_image(200, mode), tmp_path / f"{mode}.pdf", 200)
+        with pdfplumber.open(path) as plumbed:
+            assert opaque_images(plumbed.pages[0])
+        page = pdfium.PdfDocument(path)[0]
+        with PDFIUM:
+            scan = lone_scan(page)
+            decoded = np.asarray(scan_image(scan, scan.get_px_size(), opaque=True), dtype=np.int16)
+            jpeg = bytes(scan.get_data(decode_simple=False))
+        own = np.asarray(Image.open(io.BytesIO(jpeg)).convert("L"), dtype=np.int16)
+        # The JPEG's pixels, not a resampled drawing of them (PDFium draws this one a pixel wider).
+        assert decoded.shape == own.shape and np.abs(decoded - own).max() <= 1, mode
+
+
+def test_a_scan_placed_upside_down_is_drawn_as_the_page_shows_it(tmp_path: Path):
+    source = page_image(200)
+    path = tmp_path / "flipped.pdf"
+    sheet = canvas.Canvas(str(path), pagesize=A4_PT)
+    sheet.translate(0, A4_PT[1])
+    sheet.scale(1, -1)  # the image matrix flips it: decoding it alone would show it upside down
+    sheet.drawImage(ImageReader(source), 0, 0, *A4_PT)
+    sheet.save()
+    scan, whole = shortcut(path)
+    # Drawn by PDFium one row taller, so resampled once: a looser match than a decoded scan's.
+    assert_same_picture(scan, whole, source.transpose(Image.Transpose.FLIP_TOP_BOTTOM), tolerance=10)
+
+
 def test_transparent_parts_of_the_scan_are_white_paper(tmp_path: Path):
     image = page_image(200, "RGB").convert("RGBA")
     alpha = Image.new("L", image.size, 255)
@@ -81,6 +114,8 @@ def test_transparent_parts_of_the_scan_are_white_paper(tmp_path: Path):
     sheet = canvas.Canvas(str(path), pagesize=A4_PT)
     sheet.drawImage(ImageReader(image), 0, 0, *A4_PT, mask="auto")
     sheet.save()
+    with pdfplumber.open(path) as plumbed:
+        assert not opaque_images(plumbed.pages[0])
     scan, whole = shortcut(path)
     # PDFium draws this image one row taller than it is (a rounding), so it is resampled once.
     assert_same_picture(scan, whole, Image.alpha_composite(Image.new("RGBA", image.size, "white"), image), tolerance=10)
