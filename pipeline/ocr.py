@@ -1,15 +1,15 @@
 """A page image → words with boxes, by Tesseract, after turning the page upright and deskewing it.
 
-Measured on this 2-core machine (shared, ±15%): an A4 ficha page scanned at 250 dpi costs ~1.6 s
-of Tesseract CPU with `OMP_THREAD_LIMIT=1` (2–3 s at 300 dpi), plus ~0.09 s of image work of our
-own (drawing the scan, ink mask, skew, levelling, rulings); two pages run at once, ~0.85 s per
-page for a whole scanned PDF. Orientation detection (OSD, ~0.8 s) runs
+Measured on this 2-core machine (shared, ±15%; 2026-12-01): an A4 ficha page scanned at
+250 dpi costs ~2.2–2.5 s of Tesseract CPU with `OMP_THREAD_LIMIT=1`, plus ~0.1 s of work of
+our own (ink mask, skew, levelling, rulings, the TSV). Orientation detection (OSD, ~0.8 s) runs
 only when the page looks turned on its side (a numpy projection test) or when the first
 reading comes back with poor confidence (an upside-down page does): a 90° page costs ~1.3 s
 more, a 180° page about twice an upright one; no OSD ran on 56 upright generated ficha pages.
 
-Tesseract gets an uncompressed PGM file and the resolution on its command line: handing
-pytesseract a PIL image costs a PNG encode per call, and a PGM carries no resolution.
+Tesseract reads an uncompressed PGM file, in a process that keeps running between pages
+(`pipeline.tesseract`: its model loads once, ~7 % of a page saved); the resolution goes on its
+command line, since a PGM carries none. The page is one numpy array from PIL on.
 """
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ import numpy as np
 import pytesseract
 from PIL import Image
 
-from pipeline import raster
+from pipeline import raster, tesseract
 from pipeline.errors import MissingDependencyError
 from pipeline.lines import Rule
 from pipeline.records import Word
@@ -57,9 +57,6 @@ READER_VERSION = 2
 readings made by another version are then read again."""
 RULING_CHARS_TEXT = "|¦"
 """A vertical cell border read as text, alone or glued to a word; the catalogue never prints these."""
-
-_CLOCKWISE = {90: Image.Transpose.ROTATE_270, 180: Image.Transpose.ROTATE_180, 270: Image.Transpose.ROTATE_90}
-"""PIL's transposes turn counter-clockwise; these turn the page clockwise by the key's degrees."""
 
 
 class OcrFailed(Exception):
@@ -111,7 +108,8 @@ def ocr_image(image: Image.Image, dpi: float, timeout: float) -> OcrPage:
     Raises OcrFailed when Tesseract times out or fails on the page, MissingDependencyError
     when Tesseract or its Spanish data is missing.
     """
-    mask = raster.ink_mask(image)
+    pixels = np.asarray(image)
+    mask = raster.ink_mask(pixels)
     points = 72 / dpi
     if raster.is_blank(mask):
         return OcrPage((), (), (), image.width * points, image.height * points)
@@ -119,19 +117,19 @@ def ocr_image(image: Image.Image, dpi: float, timeout: float) -> OcrPage:
         workdir = Path(tmp)
         rotation = None
         if raster.looks_sideways(mask):
-            rotation = detect_rotation(image, dpi, workdir, timeout)
-        page = _read(image, dpi, rotation or 0, workdir, timeout, mask)
+            rotation = detect_rotation(pixels, dpi, workdir, timeout)
+        page = _read(pixels, dpi, rotation or 0, workdir, timeout, mask)
         if rotation is None and page.words and page.confidence < POOR_CONFIDENCE:
-            rotation = detect_rotation(image, dpi, workdir, timeout)
+            rotation = detect_rotation(pixels, dpi, workdir, timeout)
             if rotation:
-                turned = _read(image, dpi, rotation, workdir, timeout)
+                turned = _read(pixels, dpi, rotation, workdir, timeout)
                 page = turned if turned.score > page.score else page
     return page
 
 
-def detect_rotation(image: Image.Image, dpi: float, workdir: Path, timeout: float) -> int:
+def detect_rotation(pixels: np.ndarray, dpi: float, workdir: Path, timeout: float) -> int:
     """Clockwise degrees (0/90/180/270) that turn the page upright, by Tesseract OSD; 0 if unsure."""
-    path = _write(image, workdir / "osd.pgm")
+    path = _write(pixels, workdir / "osd.pgm")
     try:
         osd = _run(pytesseract.image_to_osd, str(path), config=f"--psm 0 --dpi {round(dpi)}",
                    output_type=pytesseract.Output.DICT, timeout=timeout)
@@ -140,42 +138,52 @@ def detect_rotation(image: Image.Image, dpi: float, workdir: Path, timeout: floa
     return int(osd["rotate"]) % 360 if float(osd["orientation_conf"]) >= OSD_MIN_CONFIDENCE else 0
 
 
-def _read(image: Image.Image, dpi: float, rotation: int, workdir: Path, timeout: float,
+def _read(pixels: np.ndarray, dpi: float, rotation: int, workdir: Path, timeout: float,
           mask: np.ndarray | None = None) -> OcrPage:
     """Turn, deskew and read the page; boxes come back in points in the turned frame.
 
     `mask` is the page's ink mask when it is already known for this orientation.
     """
     if rotation:
-        image, mask = image.transpose(_CLOCKWISE[rotation]), None
-    skew = raster.estimate_skew(raster.ink_mask(image) if mask is None else mask)
+        # np.rot90 turns counter-clockwise for a positive count.
+        pixels, mask = np.ascontiguousarray(np.rot90(pixels, -(rotation // 90))), None
+    skew = raster.estimate_skew(raster.ink_mask(pixels) if mask is None else mask)
     if abs(skew) >= MIN_SKEW_DEG:
-        image = raster.level(image, skew)
+        pixels = raster.level(pixels, skew)
     else:
         skew = 0.0
-    inked = raster.ink_box(image, round(INK_MARGIN_IN * dpi))
-    path = _write(image.crop(inked), workdir / "page.pgm")
-    data = _run(pytesseract.image_to_data, str(path), lang=LANG, config=f"--psm {PSM} --dpi {round(dpi)}",
-                output_type=pytesseract.Output.DICT, timeout=timeout)
+    left, top, right, bottom = raster.ink_box(pixels, round(INK_MARGIN_IN * dpi))
+    path = _write(pixels[top:bottom, left:right], workdir / "page.pgm")
+    try:
+        tsv = tesseract.stream(LANG, PSM, round(dpi)).read(path, timeout)
+    except tesseract.StreamFailed as exc:
+        raise OcrFailed(str(exc)) from None
     points = 72 / dpi
-    words, ids = _words(data, points, (image.width * points, image.height * points), inked[:2])
-    rules = tuple(Rule(r.x0 * points, r.x1 * points, r.y * points) for r in raster.horizontal_rules(image, dpi))
-    return OcrPage(tuple(words), tuple(ids), rules, image.width * points, image.height * points, rotation, skew)
+    width, height = pixels.shape[1] * points, pixels.shape[0] * points
+    words, ids = _words(tsv, points, (width, height), (left, top))
+    rules = tuple(Rule(r.x0 * points, r.x1 * points, r.y * points) for r in raster.horizontal_rules(pixels, dpi))
+    return OcrPage(tuple(words), tuple(ids), rules, width, height, rotation, skew)
 
 
-def _words(data: dict[str, list], points: float, size: tuple[float, float],
+def _words(tsv: str, points: float, size: tuple[float, float],
            origin: tuple[int, int]) -> tuple[list[Word], list[tuple[int, int, int]]]:
-    """Tesseract's word rows as Words (confidence 0–1), dropping empty words and noise: cell
+    """Tesseract's TSV word rows as Words (confidence 0–1), dropping empty words and noise: cell
     borders, specks, and the dark edge of the scanner bed read as letters. Tesseract read the
-    crop whose top-left corner is `origin` (pixels) on the page."""
+    crop whose top-left corner is `origin` (pixels) on the page.
+
+    The TSV is split here rather than by pytesseract's dict output, whose cell-by-cell parse
+    cost ~0.03 s a page."""
     words, ids = [], []
-    for i, text in enumerate(data["text"]):
-        text = text.strip().strip(RULING_CHARS_TEXT)  # "|PROTECCIÓN": a cell border glued on
-        confidence = float(data["conf"][i]) / 100
-        if data["level"][i] != 5 or not text or confidence < 0:
+    for row in tsv.splitlines()[1:]:  # level page block par line word left top width height conf text
+        cells = row.split("\t", 11)
+        if len(cells) < 12 or cells[0] != "5":
             continue
-        left, top = data["left"][i] + origin[0], data["top"][i] + origin[1]
-        width, height = data["width"][i], data["height"][i]
+        text = cells[11].strip().strip(RULING_CHARS_TEXT)  # "|PROTECCIÓN": a cell border glued on
+        confidence = float(cells[10]) / 100
+        if not text or confidence < 0:
+            continue
+        left, top, width, height = (int(c) for c in cells[6:10])
+        left, top = left + origin[0], top + origin[1]
         wordlike = any(c.isalnum() for c in text)
         speck = max(width, height) * points < SPECK_PT and (confidence < SPECK_CONFIDENCE or not wordlike)
         if speck or (confidence < JUNK_CONFIDENCE and not wordlike):
@@ -184,7 +192,7 @@ def _words(data: dict[str, list], points: float, size: tuple[float, float],
         if confidence < EDGE_CONFIDENCE and _at_edge(box, size):
             continue
         words.append(Word(text, box, confidence))
-        ids.append((data["block_num"][i], data["par_num"][i], data["line_num"][i]))
+        ids.append((int(cells[2]), int(cells[3]), int(cells[4])))
     return words, ids
 
 
@@ -196,9 +204,11 @@ def _at_edge(box: tuple[float, float, float, float], size: tuple[float, float]) 
             or bottom < EDGE_STRIP * height or top > (1 - EDGE_STRIP) * height)
 
 
-def _write(image: Image.Image, path: Path) -> Path:
-    """An uncompressed file Tesseract reads directly (no PNG encode, ~10 ms)."""
-    image.save(path)
+def _write(pixels: np.ndarray, path: Path) -> Path:
+    """A binary PGM file Tesseract reads directly: no encoding at all (OpenCV's and PIL's PGM
+    writers take two to three times as long)."""
+    height, width = pixels.shape
+    path.write_bytes(b"P5\n%d %d\n255\n" % (width, height) + pixels.tobytes())
     return path
 
 

@@ -5,6 +5,7 @@ measured and that the rulings are found once the page is levelled again.
 """
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
@@ -29,9 +30,9 @@ def level_page() -> Image.Image:
     return page
 
 
-def turned(page: Image.Image, degrees: float) -> Image.Image:
-    """The page as scanned askew: turned clockwise by `degrees`."""
-    return page.rotate(-degrees, resample=Image.BILINEAR, fillcolor=255)
+def turned(page: Image.Image, degrees: float) -> np.ndarray:
+    """The page as scanned askew: turned clockwise by `degrees`, as the pixels ingest measures."""
+    return np.asarray(page.rotate(-degrees, resample=Image.BILINEAR, fillcolor=255))
 
 
 @pytest.mark.parametrize("degrees", [-2.0, -0.8, 1.3, 2.5])
@@ -60,12 +61,12 @@ def test_rulings_of_a_skewed_page_are_not_found_unlevelled():
 
 def test_the_ink_box_holds_all_the_ink_and_the_margin():
     page = level_page()
-    left, top, right, bottom = raster.ink_box(page, 45)
+    left, top, right, bottom = raster.ink_box(np.asarray(page), 45)
     assert (left, top) == (pytest.approx(250 - 45, abs=4), pytest.approx(400 - 45, abs=4))
     assert (right, bottom) == (pytest.approx(2230 + 45, abs=5), pytest.approx(3185 + 45, abs=5))
     ImageDraw.Draw(page).point((30, 30), fill=0)  # a speck of dust in the corner
-    assert raster.ink_box(page, 45) == (left, top, right, bottom)
+    assert raster.ink_box(np.asarray(page), 45) == (left, top, right, bottom)
 
 
 def test_a_blank_page_keeps_its_size():
-    assert raster.ink_box(Image.new("L", (WIDTH, HEIGHT), 255), 45) == (0, 0, WIDTH, HEIGHT)
+    assert raster.ink_box(np.full((HEIGHT, WIDTH), 255, np.uint8), 45) == (0, 0, WIDTH, HEIGHT)
