@@ -52,7 +52,7 @@ bed's dark edge; printed text keeps out of it (page numbers sit ~6% in)."""
 INK_MARGIN_IN = 0.15
 """Blank paper kept around the ink when the page is cropped for Tesseract: the empty margins
 cost it ~4% of its time and hold nothing to read."""
-READER_VERSION = 2
+READER_VERSION = 3
 """Bump when the image analysis or the word filters below change what a page reads as: cached
 readings made by another version are then read again."""
 RULING_CHARS_TEXT = "|¦"
