@@ -6,7 +6,10 @@ in `pipeline.layout`.
 """
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Sequence
+from dataclasses import dataclass
+from itertools import accumulate
 from statistics import median
 
 from pipeline.lines import PageWords, Rule, cell_lines
@@ -51,9 +54,10 @@ def table_regions(page: PageWords, lines: list[list[int]], page_width: float) ->
     margin = min(page.words[line[0]].bbox[0] for line in lines)
     starts = sorted(x for x in _column_starts(page, lines) if x > margin + MIN_COLUMN_WIDTH * page_width)
     right_edge = max(w.bbox[2] for w in page.words)
+    edges = [_Edges.of(page, line) for line in lines]
     candidates = [(start, end, split) for split in _splits(starts, tolerance)
                   if right_edge - split >= MIN_COLUMN_WIDTH * page_width
-                  for start, end in _runs(page, lines, split)]
+                  for start, end in _runs(page, lines, edges, split)]
     taken: list[tuple[int, int, float]] = []
     for start, end, split in sorted(candidates, key=lambda c: c[0] - c[1]):  # longest first
         if all(end <= s or start >= e for s, e, _ in taken):
@@ -82,13 +86,35 @@ def _splits(starts: list[float], tolerance: float) -> list[float]:
     return splits
 
 
-def _runs(page: PageWords, lines: list[list[int]], split: float) -> list[tuple[int, int]]:
+@dataclass(frozen=True)
+class _Edges:
+    """A printed line's word edges left to right, measured once and tested against every
+    candidate split (a page has ~100): the left column is a prefix of the line."""
+
+    x0: list[float]
+    reach: list[float]
+    """The furthest right edge of the line's first k+1 words."""
+    gaps: list[float]
+    widest: list[float]
+    """The widest of the first k+1 gaps."""
+    top: float
+    bottom: float
+
+    @classmethod
+    def of(cls, page: PageWords, line: list[int]) -> _Edges:
+        boxes = [page.words[i].bbox for i in line]
+        gaps = [b[0] - a[2] for a, b in zip(boxes, boxes[1:])]
+        return cls([b[0] for b in boxes], list(accumulate((b[2] for b in boxes), max)), gaps,
+                   list(accumulate(gaps, max)), min(b[1] for b in boxes), max(b[3] for b in boxes))
+
+
+def _runs(page: PageWords, lines: list[list[int]], edges: list[_Edges], split: float) -> list[tuple[int, int]]:
     """Runs of consecutive lines that respect `split`, without a big vertical gap, that look like a table."""
     runs: list[tuple[int, int]] = []
     start = 0
-    for index, line in enumerate(lines):
+    for index, line in enumerate(edges):
         broken = not _respects(page, line, split)
-        far = index > start and page.top(line) - page.bottom(lines[index - 1]) > REGION_MAX_GAP * page.height
+        far = index > start and line.top - edges[index - 1].bottom > REGION_MAX_GAP * page.height
         if broken or far:
             runs.append((start, index))
             start = index + 1 if broken else index
@@ -96,7 +122,7 @@ def _runs(page: PageWords, lines: list[list[int]], split: float) -> list[tuple[i
     return [(s, e) for s, e in runs if e > s and _is_table(page, lines[s:e], split)]
 
 
-def _respects(page: PageWords, line: list[int], split: float) -> bool:
+def _respects(page: PageWords, line: _Edges, split: float) -> bool:
     """No word crosses `split`, right-column words start at it (or a paragraph indent after
     it), and a line with words on both sides has a column gap there.
 
@@ -104,16 +130,15 @@ def _respects(page: PageWords, line: list[int], split: float) -> bool:
     left cell's widest, else the right cell's typical): a justified line stretches all its
     spaces alike, so one of them near the split does not make a column.
     """
-    left, right = page.sides(line, split)
-    if any(page.words[i].bbox[2] > split for i in left):
+    left = bisect_left(line.x0, split)  # words left of the split: the first `left`
+    if left and line.reach[left - 1] > split:
         return False
-    if right and page.words[right[0]].bbox[0] - split > MAX_INDENT * page.height:
+    if left < len(line.x0) and line.x0[left] - split > MAX_INDENT * page.height:
         return False  # a centred heading or another table's column, not this column
-    if not left or not right:
+    if left == 0 or left == len(line.x0):
         return True
-    gap = page.words[right[0]].bbox[0] - page.words[left[-1]].bbox[2]
-    left_gaps = _gaps(page, left)
-    beside = max(left_gaps) if left_gaps else median(_gaps(page, right) or [0.0])
+    gap = line.gaps[left - 1]
+    beside = line.widest[left - 2] if left > 1 else median(line.gaps[left:] or [0.0])
     return gap >= max(COLUMN_GAP * page.height, GAP_RATIO * beside)
 
 

@@ -40,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         for level in config.levels:
             print(f"[bench] scans at level {level} ...", file=sys.stderr, flush=True)
-            scan, pdfs, truths = scan_set(level, config, Path(tmp))
+            scan, pdfs, truths = scan_set(level, config, Path(tmp), against_cli=level == config.compare_level)
             sets.append(scan)
             if level == config.compare_level:
                 compared = (scan, pdfs, truths)

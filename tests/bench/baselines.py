@@ -64,9 +64,12 @@ def page_images(pdfs: list[Path], folder: Path) -> list[PageImage]:
     return images
 
 
+TESSERACT_CLI_COMMAND = "OMP_THREAD_LIMIT=1 tesseract PAGE.pgm - -l spa --dpi DPI, {jobs} at a time"
+
+
 def tesseract_cli(images: list[PageImage], jobs: int) -> Baseline:
     """`tesseract IMAGE - -l spa --dpi DPI`, one single-threaded process per core."""
-    baseline = Baseline("tesseract CLI", f"OMP_THREAD_LIMIT=1 tesseract PAGE.pgm - -l spa --dpi DPI, {jobs} at a time")
+    baseline = Baseline("tesseract CLI", TESSERACT_CLI_COMMAND.format(jobs=jobs))
     if shutil.which("tesseract") is None:
         baseline.skipped = "tesseract is not installed"
         return baseline

@@ -34,6 +34,8 @@ def as_json(sets: list[SetResult]) -> list[dict]:
             row["baselines"] = s.baselines
         if s.cli:
             row["cli"] = s.cli
+        if s.turns:
+            row["turns"] = s.turns
         out.append(row)
     return out
 
@@ -81,6 +83,11 @@ def markdown(rows: list[dict], command: str) -> str:
                 else:
                     lines.append(f"| {b['name']} | {b['seconds_per_page']:.2f} | {b['cer']:.2%} | {b['pipeline_throughput_ratio']:.2f}× |")
             lines += ["", "Commands: " + "; ".join(f"{b['name']}: `{b['command']}`" for b in r["baselines"])]
+            if r.get("turns"):
+                lines += ["", "Turn by turn (fichas reads a document, then the tesseract CLI reads its page images):", "",
+                          "| document | pages | fichas s | tesseract CLI s | fichas throughput vs. it |", "|---|---|---|---|---|"]
+                lines += [f"| {t['document']} | {t['pages']} | {t['fichas_seconds']:.1f} | {t['cli_seconds']:.1f} | "
+                          f"{t['cli_seconds'] / t['fichas_seconds']:.2f}× |" for t in r["turns"]]
             cli = r["cli"]
             lines += ["", f"`fichas run` on the same pages as a user starts it: {cli['seconds']:.1f} s "
                           f"({cli['seconds_per_page']:.2f} s/page, imports and model loading included), "

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,7 +18,8 @@ from extractors.template import DEFAULT_TEMPLATE, load_template
 from pipeline.evaluate import Report, score_fichas
 from pipeline.ingest import ingest
 from pipeline.run import extract_document, process_document, repair_lines, repairer_for
-from tests.bench.baselines import Baseline, fichas_cli, ocrmypdf_then_pdfplumber, page_images, tesseract_cli
+from tests.bench.baselines import (TESSERACT_CLI_COMMAND, Baseline, fichas_cli, ocrmypdf_then_pdfplumber,
+                                   page_images, tesseract_cli)
 from tests.bench.textmetrics import cer, false_corrections, wer
 from tests.scangen import render_pdf
 
@@ -56,6 +56,8 @@ class SetResult:
     baselines: list[dict] = field(default_factory=list)
     cli: dict | None = None
     """The `fichas run` command on the same pages: seconds and peak memory."""
+    turns: list[dict] = field(default_factory=list)
+    """Document by document, fichas' seconds and then the tesseract CLI's on the same pages."""
 
 
 def gold_records(codes: tuple[str, ...] | None) -> dict[str, tuple[list[dict], list[dict]]]:
@@ -104,8 +106,13 @@ def pairs_set() -> SetResult:
     return out
 
 
-def scan_set(level: str, config: Config, folder: Path) -> tuple[SetResult, list[Path], list[str]]:
-    """The gold fichas rendered at `level` and read by the pipeline, stage by stage."""
+def scan_set(level: str, config: Config, folder: Path, against_cli: bool = False) -> tuple[SetResult, list[Path], list[str]]:
+    """The gold fichas rendered at `level` and read by the pipeline, stage by stage.
+
+    `against_cli`: right after fichas reads each document, the plain tesseract CLI reads the
+    same page images (`baselines.tesseract_cli`), so that the two tools take turns document by
+    document and a slow spell of this shared machine falls on both alike.
+    """
     template, repairer = load_template(), repairer_for(DEFAULT_TEMPLATE)
     out = SetResult(f"scans-{level}")
     pdfs, truths, fichas, gold = [], [], [], []
@@ -114,6 +121,11 @@ def scan_set(level: str, config: Config, folder: Path) -> tuple[SetResult, list[
         pdfs.append(rendered.path)
         truths.extend(rendered.page_texts)
         gold.extend(records)
+    cli = Baseline("tesseract CLI", TESSERACT_CLI_COMMAND.format(jobs=config.jobs))
+    images = {}
+    if against_cli:
+        (folder / "images").mkdir(exist_ok=True)
+        images = {pdf: page_images([pdf], folder / "images") for pdf in pdfs}
     raw_pages, repaired_pages = [], []
     for pdf in pdfs:
         started = time.perf_counter()
@@ -122,6 +134,12 @@ def scan_set(level: str, config: Config, folder: Path) -> tuple[SetResult, list[
         result = extract_document(document, template, repairer)
         for stage, seconds in {"ingest": ingested, **result.seconds}.items():
             out.seconds[stage] = out.seconds.get(stage, 0.0) + seconds
+        if against_cli:
+            turn = tesseract_cli(images[pdf], config.jobs)
+            cli.seconds, cli.skipped = cli.seconds + turn.seconds, turn.skipped
+            cli.page_texts += turn.page_texts
+            out.turns.append({"document": pdf.name, "pages": len(document.pages),
+                              "fichas_seconds": ingested + sum(result.seconds.values()), "cli_seconds": turn.seconds})
         fichas.extend(result.fichas)
         lines = repair_lines(document, repairer)
         for number in range(1, len(document.pages) + 1):
@@ -134,26 +152,28 @@ def scan_set(level: str, config: Config, folder: Path) -> tuple[SetResult, list[
     out.cer_after = _mean_cer(repaired_pages, truths)
     changed = [false_corrections(r, p, t) for r, p, t in zip(raw_pages, repaired_pages, truths)]
     out.false_corrections = (sum(c for c, _ in changed), sum(n for _, n in changed))
+    if against_cli:
+        out.baselines.append(_baseline_row(cli, out, truths))
     return out, pdfs, truths
 
 
 def compare(scan: SetResult, pdfs: list[Path], truths: list[str], jobs: int) -> None:
-    """The baselines on the same pages, with throughput ratios against the pipeline."""
-    pipeline_seconds = sum(scan.seconds.values())
-    with tempfile.TemporaryDirectory() as tmp:
-        images = page_images(pdfs, Path(tmp))
-        runs: list[Baseline] = [tesseract_cli(images, jobs), ocrmypdf_then_pdfplumber(pdfs, jobs)]
-    for baseline in runs:
-        row = {"name": baseline.name, "command": baseline.command}
-        if baseline.skipped:
-            row["skipped"] = baseline.skipped
-        else:
-            row.update(seconds=baseline.seconds, seconds_per_page=baseline.seconds / len(truths),
-                       cer=_mean_cer(baseline.page_texts, truths),
-                       pipeline_throughput_ratio=baseline.seconds / pipeline_seconds)
-        scan.baselines.append(row)
+    """OCRmyPDF + pdfplumber on the same PDFs, and `fichas run` as a user starts it."""
+    scan.baselines.append(_baseline_row(ocrmypdf_then_pdfplumber(pdfs, jobs), scan, truths))
     cli = fichas_cli(pdfs)
     scan.cli = {"seconds": cli.seconds, "seconds_per_page": cli.seconds / len(truths), "peak_memory_mb": cli.peak_memory_mb}
+
+
+def _baseline_row(baseline: Baseline, scan: SetResult, truths: list[str]) -> dict:
+    """A baseline's figures, with the pipeline's throughput against it on the same pages."""
+    row = {"name": baseline.name, "command": baseline.command}
+    if baseline.skipped:
+        row["skipped"] = baseline.skipped
+    else:
+        row.update(seconds=baseline.seconds, seconds_per_page=baseline.seconds / len(truths),
+                   cer=_mean_cer(baseline.page_texts, truths),
+                   pipeline_throughput_ratio=baseline.seconds / sum(scan.seconds.values()))
+    return row
 
 
 def _mean_cer(read: list[str], truths: list[str]) -> float:
