@@ -14,7 +14,7 @@ from pathlib import Path
 import spacy
 import yaml
 
-from extractors.labels import fold
+from extractors.labels import fold, strip_junk
 
 ORG_PATTERNS = Path(__file__).parent / "data" / "organizaciones.yml"
 
@@ -70,3 +70,14 @@ def find_entities(text: str, gazetteer_path: Path) -> list[Entity]:
         Entity(text[e.start_char:e.end_char], e.ent_id_ or e.text, e.label_, e.start_char, e.end_char)
         for e in doc.ents
     ]
+
+
+def split_list(text: str) -> list[str]:
+    """Comma-separated items, each trimmed, the final period dropped."""
+    items = [strip_junk(i).strip().rstrip(".").strip() for i in text.split(",")]
+    return [i for i in items if i]
+
+
+def names_only(items: list[str], label: str, gazetteer_path: Path) -> bool:
+    """Every item names an entity of this label ("ORG"): a list of actors, not a sentence."""
+    return bool(items) and all(any(e.label == label for e in find_entities(i, gazetteer_path)) for i in items)

@@ -11,13 +11,17 @@ done in passes over a list of events (labels and paragraphs of text), each pass 
 4. a run of labels with no text of their own shares the text that follows, one paragraph
    (or sentence) each; a run at the end of a table takes the paragraphs before it, in the
    table's printed row order (template `tables`);
-5. a value that starts mid-sentence takes the sentence start from the label before.
+5. a value that starts mid-sentence takes the sentence start from the label before;
+6. an empty list-of-organisations field takes a list of organisations glued to the end of a
+   text field.
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
+from extractors.entities import find_entities, split_list
 from extractors.labels import LabelMatcher, fold, strip_junk
 from extractors.template import FieldSpec, Kind, Template
 from pipeline.records import Line
@@ -77,6 +81,7 @@ def assign(lines: list[Line], codigo: str, template: Template, kind: Kind) -> li
     spans = _share_label_runs(spans, template)
     _fetch_amounts(spans, specs)  # the run sharing may have brought the amount next door
     _continue_lowercase(spans, specs)
+    _claim_entity_lists(spans, template, kind)
     return [s for s in spans if s.key != STOP]
 
 
@@ -330,6 +335,38 @@ def _continue_lowercase(spans: list[Span], specs: dict[str, FieldSpec]) -> None:
                 before.paragraphs[-1] = pieces[:start]
                 before.paragraphs = [p for p in before.paragraphs if p]
                 span.shared = True
+
+
+def _claim_entity_lists(spans: list[Span], template: Template, kind: Kind) -> None:
+    """Pass 6: a list-of-organisations field ("Actores involucrados") with no text of its own
+    takes the last sentence of a free-text field when every comma-separated item of it names
+    an organisation: a flattened table put the actors' cell after a neighbour's text, and no
+    sentence of running text is a bare list of organisations."""
+    gazetteer = template.data_path("places")
+    for key, spec in template.fields.items():
+        if not spec.entity or kind not in spec.kinds or any(s.key == key and not s.empty for s in spans):
+            continue
+        for k, span in enumerate(spans):
+            donor = template.fields.get(span.key)
+            if span.empty or donor is None or donor.type != "text" or donor.single_line:
+                continue
+            last = _sentences(span.paragraphs[-1])[-1]
+            if _bare_names(join_pieces(last), spec.entity, gazetteer):
+                span.paragraphs[-1] = span.paragraphs[-1][: len(span.paragraphs[-1]) - len(last)]
+                span.paragraphs = [p for p in span.paragraphs if p]
+                spans.insert(k + 1, Span(key, shared=True, paragraphs=[last]))
+                break
+
+
+def _bare_names(text: str, label: str, gazetteer: Path) -> bool:
+    """Each comma-separated item is a name of this label and little else ("OIM", "la
+    Comunidad de acogida"), unlike a sentence that mentions one."""
+    items = split_list(text)
+    for item in items:
+        named = [e for e in find_entities(item, gazetteer) if e.label == label]
+        if not named or len(item.split()) - sum(len(e.text.split()) for e in named) > 1:
+            return False
+    return bool(items)
 
 
 def join_pieces(pieces: list[Piece]) -> str:

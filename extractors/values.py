@@ -10,7 +10,7 @@ from rapidfuzz import fuzz, process
 
 from corrections.numbers import read_int
 from extractors.confidence import Evidence, absent_score, score
-from extractors.entities import find_entities, load_gazetteer
+from extractors.entities import find_entities, load_gazetteer, names_only, split_list
 from extractors.labels import fold, strip_junk
 from extractors.spans import TITLE, Span, assign, join_pieces
 from extractors.template import FieldSpec, Template
@@ -128,8 +128,7 @@ def _field(key: str, spec: FieldSpec, spans: list[Span], template: Template) -> 
         items = split_list(text)
         valid = None
         if spec.entity:
-            gazetteer = template.data_path("places")
-            valid = all(any(e.label == spec.entity for e in find_entities(i, gazetteer)) for i in items)
+            valid = names_only(items, spec.entity, template.data_path("places"))
         return _value(items, chosen, pieces, valid=valid)
     if spec.single_line:
         return _value(text, chosen, pieces, valid=plausible_cell(text))
@@ -196,12 +195,6 @@ def _sustainability_detail(spans: list[Span]) -> FieldValue:
     if not pieces:
         return _absent("sostenibilidad_detalle")
     return _value(join_pieces(pieces), spans[:1], pieces)
-
-
-def split_list(text: str) -> list[str]:
-    """Comma-separated items, each trimmed, the final period dropped."""
-    items = [strip_junk(i).strip().rstrip(".").strip() for i in text.split(",")]
-    return [i for i in items if i]
 
 
 def split_places(text: str, gazetteer: Path) -> tuple[list[str], bool]:

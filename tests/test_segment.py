@@ -85,6 +85,20 @@ def test_footnotes_at_a_page_end_are_dropped(template):
     assert "2 Socios y alianzas locales" in kept  # far from the page end: not a footnote
 
 
+def test_a_web_address_alone_on_its_line_is_a_footnote_wherever_ocr_put_it(template):
+    from pipeline.segment import drop_page_furniture
+
+    page = [Line("BP3_GF: Ferias de empleo para migrantes en Tumbes¹.", 1),
+            Line("! www.empleo.gob.pe/ferias/2019/informe-final.pdf", 1),
+            Line("' http:/observatorio.migracion.org/datos/", 1),
+            Line("Las ferias se difundieron en www.empleo.gob.pe/ferias y en radio.", 1),
+            Line("Presupuesto 12.5/3 USD", 1), *[Line(f"línea {i} de texto", 1) for i in range(10)]]
+    kept = [l.text for l in drop_page_furniture(page, template)]
+    assert not any("empleo.gob.pe/ferias/2019" in t or "observatorio" in t for t in kept)
+    assert "Las ferias se difundieron en www.empleo.gob.pe/ferias y en radio." in kept  # a sentence, not a footnote
+    assert "Presupuesto 12.5/3 USD" in kept
+
+
 def test_a_shuffled_header_split_over_lines_stays_with_its_ficha(template):
     doc = DOC.replace("CORRESPONDE\nCÓDIGO ee BPZ_GF\n", "ÁREA CORRESPONDE GESTIÓN DE FRONTERAS\nA LA QUE\nCÓDIGO BP2_GF\n")
     result = segment(lines(doc), template)

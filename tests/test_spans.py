@@ -236,3 +236,43 @@ il
     )
     assert got["potencial_replicacion"] == "Por redes de municipios fronterizos."
     assert got["vinculos_institucion"] == "El trabajo con municipios fortalece la respuesta local."
+
+
+def test_an_empty_actors_cell_takes_the_list_of_organisations_glued_after_a_text_cell(template):
+    got = values(
+        """
+Actores involucrados (ONG, Gobierno, Empresa)
+
+Presupuesto aproximado 9,000 USD
+
+Vínculos ascendentes a objetivos más
+elevados de la Institución
+Las ferias de empleo acercan a las empresas y a la población migrante.
+
+Socios Implementadores, GAD, la Comunidad de acogida.
+
+Potencial de replicación y por quién
+Cualquier municipio con una bolsa de empleo, junto a la OIM y a las ONG locales.
+""",
+        template,
+    )
+    assert got["actores"] == "Socios Implementadores, GAD, la Comunidad de acogida."
+    assert got["vinculos_institucion"] == "Las ferias de empleo acercan a las empresas y a la población migrante."
+    # a sentence that names organisations is text, not the actors' cell
+    assert got["potencial_replicacion"] == "Cualquier municipio con una bolsa de empleo, junto a la OIM y a las ONG locales."
+
+
+def test_actors_read_under_their_own_label_are_not_replaced(template):
+    got = values(
+        """
+Actores involucrados (ONG, Gobierno, Empresa) ACNUR, Entidades del Estado.
+
+Vínculos ascendentes a objetivos más
+elevados de la Institución
+Las ferias de empleo acercan a las empresas y a la población migrante.
+
+OIM, Socios Implementadores.
+""",
+        template,
+    )
+    assert got["actores"] == "ACNUR, Entidades del Estado."
