@@ -174,7 +174,7 @@ def _words(tsv: str, points: float, size: tuple[float, float],
     The TSV is split here rather than by pytesseract's dict output, whose cell-by-cell parse
     cost ~0.03 s a page."""
     words, ids = [], []
-    for row in tsv.splitlines()[1:]:  # level page block par line word left top width height conf text
+    for row in tsv.splitlines():  # level page block par line word left top width height conf text
         cells = row.split("\t", 11)
         if len(cells) < 12 or cells[0] != "5":
             continue

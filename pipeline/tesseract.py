@@ -141,6 +141,8 @@ def stream(lang: str, psm: int, dpi: int) -> TesseractStream:
         running = mine.get(key)
     if running is not None and running.alive:
         return running
+    if running is not None:
+        running.close()  # it stopped between pages (killed from outside): free its files
     started = TesseractStream(lang, psm, dpi)
     with _lock:
         mine[key] = started
