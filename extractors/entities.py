@@ -78,6 +78,14 @@ def split_list(text: str) -> list[str]:
     return [i for i in items if i]
 
 
-def names_only(items: list[str], label: str, gazetteer_path: Path) -> bool:
-    """Every item names an entity of this label ("ORG"): a list of actors, not a sentence."""
-    return bool(items) and all(any(e.label == label for e in find_entities(i, gazetteer_path)) for i in items)
+def names_only(items: list[str], label: str, gazetteer_path: Path, spare_words: int | None = None) -> bool:
+    """Every item names an entity of this label ("ORG"); with `spare_words`, each item has at
+    most that many words besides its names ("la Comunidad de acogida"), so a sentence that
+    mentions one does not count."""
+    for item in items:
+        named = [e for e in find_entities(item, gazetteer_path) if e.label == label]
+        if not named:
+            return False
+        if spare_words is not None and len(item.split()) - sum(len(e.text.split()) for e in named) > spare_words:
+            return False
+    return bool(items)

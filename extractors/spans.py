@@ -19,9 +19,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 
-from extractors.entities import find_entities, split_list
+from extractors.entities import names_only, split_list
 from extractors.labels import LabelMatcher, fold, strip_junk
 from extractors.template import FieldSpec, Kind, Template
 from pipeline.records import Line
@@ -351,22 +350,11 @@ def _claim_entity_lists(spans: list[Span], template: Template, kind: Kind) -> No
             if span.empty or donor is None or donor.type != "text" or donor.single_line:
                 continue
             last = _sentences(span.paragraphs[-1])[-1]
-            if _bare_names(join_pieces(last), spec.entity, gazetteer):
+            if names_only(split_list(join_pieces(last)), spec.entity, gazetteer, spare_words=1):
                 span.paragraphs[-1] = span.paragraphs[-1][: len(span.paragraphs[-1]) - len(last)]
                 span.paragraphs = [p for p in span.paragraphs if p]
                 spans.insert(k + 1, Span(key, shared=True, paragraphs=[last]))
                 break
-
-
-def _bare_names(text: str, label: str, gazetteer: Path) -> bool:
-    """Each comma-separated item is a name of this label and little else ("OIM", "la
-    Comunidad de acogida"), unlike a sentence that mentions one."""
-    items = split_list(text)
-    for item in items:
-        named = [e for e in find_entities(item, gazetteer) if e.label == label]
-        if not named or len(item.split()) - sum(len(e.text.split()) for e in named) > 1:
-            return False
-    return bool(items)
 
 
 def join_pieces(pieces: list[Piece]) -> str:
