@@ -23,7 +23,6 @@ import pytesseract
 from PIL import Image
 
 from pipeline import raster, tesseract
-from pipeline.errors import MissingDependencyError
 from pipeline.lines import Rule
 from pipeline.records import Word
 
@@ -217,15 +216,11 @@ def _run(call, *args, **kwargs):
     try:
         return call(*args, **kwargs)
     except pytesseract.TesseractNotFoundError:
-        raise MissingDependencyError(
-            "tesseract is not installed: apt-get install tesseract-ocr tesseract-ocr-spa"
-        ) from None
+        raise tesseract.not_installed() from None
     except pytesseract.TesseractError as exc:
         message = str(exc.message).strip().splitlines()
         if any("Failed loading language" in line for line in message):
-            raise MissingDependencyError(
-                f"Tesseract has no '{LANG}' language data: apt-get install tesseract-ocr-{LANG}"
-            ) from None
+            raise tesseract.no_language(LANG) from None
         raise OcrFailed(f"tesseract failed: {message[-1] if message else exc.status}") from None
     except RuntimeError as exc:  # pytesseract's timeout
         raise OcrFailed(f"tesseract {exc}".lower()) from None

@@ -32,6 +32,14 @@ STDERR_TAIL = 2000
 """Bytes of Tesseract's messages kept to explain a failure."""
 
 
+def not_installed() -> MissingDependencyError:
+    return MissingDependencyError("tesseract is not installed: apt-get install tesseract-ocr tesseract-ocr-spa")
+
+
+def no_language(lang: str) -> MissingDependencyError:
+    return MissingDependencyError(f"Tesseract has no '{lang}' language data: apt-get install tesseract-ocr-{lang}")
+
+
 class StreamFailed(Exception):
     """Tesseract stopped or ran out of time on a page; the process is gone."""
 
@@ -43,6 +51,7 @@ class TesseractStream:
         self._folder = tempfile.TemporaryDirectory(prefix="fichas-tesseract-")
         self._sentinel = Path(self._folder.name) / "fin.pgm"
         self._sentinel.write_bytes(SENTINEL)
+        self._lang = lang
         self._stderr = tempfile.TemporaryFile()
         command = [pytesseract.pytesseract.tesseract_cmd, "stdin", "-", "-l", lang, "--psm", str(psm),
                    "--dpi", str(dpi), "-c", "stream_filelist=1", "tsv"]
@@ -50,9 +59,7 @@ class TesseractStream:
             self._process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                              stderr=self._stderr, env={**os.environ, "OMP_THREAD_LIMIT": "1"})
         except FileNotFoundError:
-            raise MissingDependencyError(
-                "tesseract is not installed: apt-get install tesseract-ocr tesseract-ocr-spa"
-            ) from None
+            raise not_installed() from None
         self._images = 0
         """Images sent so far, sentinels included: Tesseract numbers its pages by them."""
         self._buffer = b""
@@ -104,7 +111,7 @@ class TesseractStream:
         lines = self._stderr.read().decode("utf-8", errors="replace").strip().splitlines()
         self.close()
         if any("Failed loading language" in line for line in lines):
-            return MissingDependencyError("Tesseract has no language data for this run: apt-get install tesseract-ocr-spa")
+            return no_language(self._lang)
         return StreamFailed(f"tesseract failed: {lines[-1] if lines else f'exit {self._process.returncode}'}")
 
     def _stop(self) -> None:
