@@ -8,12 +8,12 @@ done in passes over a list of events (labels and paragraphs of text), each pass 
 1. a label owns the text after it, up to the next label;
 2. a number cell with no number takes an amount-only line from a neighbour;
 3. a one-line table cell keeps its first paragraph (or sentence) and passes the rest on;
-4. a run of labels with no text of their own shares the text that follows, one paragraph
+4. an empty list-of-organisations field takes a list of organisations glued to the end of a
+   text field, before the runs below count the values they share;
+5. a run of labels with no text of their own shares the text that follows, one paragraph
    (or sentence) each; a run at the end of a table takes the paragraphs before it, in the
    table's printed row order (template `tables`);
-5. a value that starts mid-sentence takes the sentence start from the label before;
-6. an empty list-of-organisations field takes a list of organisations glued to the end of a
-   text field.
+6. a value that starts mid-sentence takes the sentence start from the label before.
 """
 from __future__ import annotations
 
@@ -77,10 +77,10 @@ def assign(lines: list[Line], codigo: str, template: Template, kind: Kind) -> li
     specs = template.fields
     _fetch_amounts(spans, specs)
     _pass_on_overflow(spans, specs)
+    _claim_entity_lists(spans, template, kind)
     spans = _share_label_runs(spans, template)
     _fetch_amounts(spans, specs)  # the run sharing may have brought the amount next door
     _continue_lowercase(spans, specs)
-    _claim_entity_lists(spans, template, kind)
     return [s for s in spans if s.key != STOP]
 
 
@@ -141,7 +141,7 @@ def _read_events(lines: list[Line], codigo: str, matcher: LabelMatcher,
 
 
 def _share_label_runs(spans: list[Span], template: Template) -> list[Span]:
-    """Pass 4: labels printed in a run share the paragraphs after (or before) the run.
+    """Pass 5: labels printed in a run share the paragraphs after (or before) the run.
 
     After the run means the labels came first and the values follow in the same order (the
     text after a stop heading such as "Relación con ODS", whose content is a graphic, counts
@@ -265,9 +265,9 @@ def _pass_on_overflow(spans: list[Span], specs: dict[str, FieldSpec]) -> None:
             keep = next((i for i, p in enumerate(span.paragraphs) if _has_digit(p)), 0)
         while keep + 1 < len(span.paragraphs) and _continues(span.paragraphs[keep], span.paragraphs[keep + 1]):
             keep += 1  # the cell's own text, wrapped onto a line of its own
-        nxt = spans[k + 1]
-        if nxt.key != STOP:
-            nxt.paragraphs = span.paragraphs[keep + 1:] + nxt.paragraphs
+        nxt, overflow = spans[k + 1], span.paragraphs[keep + 1:]
+        if nxt.key != STOP and overflow:
+            nxt.paragraphs = overflow + nxt.paragraphs
             nxt.shared = True
         span.paragraphs = span.paragraphs[: keep + 1]
 
@@ -313,7 +313,7 @@ def _take_amount(span: Span) -> Piece | None:
 
 
 def _continue_lowercase(spans: list[Span], specs: dict[str, FieldSpec]) -> None:
-    """Pass 5: a value that starts mid-sentence takes the sentence start from the span before.
+    """Pass 6: a value that starts mid-sentence takes the sentence start from the span before.
 
     Either the value starts in lower case, or its label is an upper-case row label (printed
     beside the middle of its cell) and the span before ends in an unfinished sentence.
@@ -337,7 +337,7 @@ def _continue_lowercase(spans: list[Span], specs: dict[str, FieldSpec]) -> None:
 
 
 def _claim_entity_lists(spans: list[Span], template: Template, kind: Kind) -> None:
-    """Pass 6: a list-of-organisations field ("Actores involucrados") with no text of its own
+    """Pass 4: a list-of-organisations field ("Actores involucrados") with no text of its own
     takes the last sentence of a free-text field when every comma-separated item of it names
     an organisation: a flattened table put the actors' cell after a neighbour's text, and no
     sentence of running text is a bare list of organisations."""
@@ -353,7 +353,11 @@ def _claim_entity_lists(spans: list[Span], template: Template, kind: Kind) -> No
             if names_only(split_list(join_pieces(last)), spec.entity, gazetteer, spare_words=1):
                 span.paragraphs[-1] = span.paragraphs[-1][: len(span.paragraphs[-1]) - len(last)]
                 span.paragraphs = [p for p in span.paragraphs if p]
-                spans.insert(k + 1, Span(key, shared=True, paragraphs=[last]))
+                own = next((s for s in spans if s.key == key), None)
+                if own is None:
+                    spans.insert(k + 1, Span(key, shared=True, paragraphs=[last]))
+                else:  # its label keeps its place, so the label runs around it still count right
+                    own.paragraphs, own.shared = [last], True
                 break
 
 

@@ -276,3 +276,63 @@ OIM, Socios Implementadores.
         template,
     )
     assert got["actores"] == "ACNUR, Entidades del Estado."
+
+
+def test_the_actors_list_leaves_the_shared_values_before_the_labels_are_counted(template):
+    # the actors' cell was read after its neighbours' cells, and their labels after all three
+    got = values(
+        """
+Actores involucrados (ONG, Gobierno,
+Empresa)
+Presupuesto aproximado 12,000 USD
+
+Las brigadas médicas pueden replicarse en cualquier cantón
+con un centro de salud y voluntarios formados.
+
+Las brigadas acercan los servicios de salud a la población
+que vive lejos de los centros urbanos.
+
+OIM, Ministerio de Salud Pública.
+
+Potencial de replicación y por quién
+
+Vínculos ascendentes a objetivos más
+elevados de la Institución
+
+Relación con ODS
+""",
+        template,
+    )
+    assert got["actores"] == "OIM, Ministerio de Salud Pública."
+    assert got["potencial_replicacion"] == ("Las brigadas médicas pueden replicarse en cualquier cantón "
+                                            "con un centro de salud y voluntarios formados.")
+    assert got["vinculos_institucion"] == ("Las brigadas acercan los servicios de salud a la población "
+                                           "que vive lejos de los centros urbanos.")
+
+
+def test_the_actors_list_taken_from_a_cell_keeps_the_label_order_for_a_label_read_late(template):
+    # the potential's label was OCR'd below the links' cell, after the actors' cell
+    got = values(
+        """
+Actores involucrados (ONG, Gobierno, Empresa)
+Presupuesto aproximado 70,000 USD
+
+Los municipios de frontera y las redes de salud comunitaria, con
+apoyo técnico de la cooperación internacional.
+
+Las brigadas acercan los servicios de salud a la población
+Vínculos ascendentes a objetivos que vive lejos de los centros urbanos.
+más elevados de la Institución Esto mejora la respuesta local.
+
+UNICEF, OIM, Ministerio de Salud Pública
+
+Potencial de replicación y por quién
+
+Relación con ODS
+""",
+        template,
+    )
+    assert got["actores"] == "UNICEF, OIM, Ministerio de Salud Pública"
+    assert got["potencial_replicacion"] == ("Los municipios de frontera y las redes de salud comunitaria, con "
+                                            "apoyo técnico de la cooperación internacional.")
+    assert got["vinculos_institucion"].startswith("Las brigadas acercan")
