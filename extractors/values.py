@@ -8,6 +8,7 @@ from pathlib import Path
 import yaml
 from rapidfuzz import fuzz, process
 
+from corrections.lexicon import base_lexicon
 from corrections.numbers import read_int
 from extractors.confidence import Evidence, absent_score, score
 from extractors.entities import find_entities, load_gazetteer, names_only, split_list
@@ -198,27 +199,58 @@ def _sustainability_detail(spans: list[Span]) -> FieldValue:
 
 
 def split_places(text: str, gazetteer: Path) -> tuple[list[str], bool]:
-    """Canonical place names, in order, up to the first part that is no place.
+    """Canonical place names, in order, up to the first words that are no place.
 
     Text after the list (a neighbour cell's overflow) is dropped; a phrase that starts with no
     place at all ("Alcance nacional ...") stays one item and is not validated.
     """
     text = text.strip()
     entities = {fold(e.text): e.canonical for e in find_entities(text, gazetteer) if e.label == "LOC"}
-    places = []
+    places: list[str] = []
     for part in re.split(r"[,;]|\.\s|\s+[ye]\s+", text):
         part = part.strip(" .;:")
-        if not part:
-            continue
         canonical = _place(part, entities, gazetteer)
-        if canonical is None:  # OCR debris before the name ("Lo Quito"), but "El Oro" is a name
-            canonical = _place(re.sub(r"^(\W*\w{1,2}\W+)+(?=\w{3})", "", part).strip(" .;:"), entities, gazetteer)
-        if canonical is None:
+        if canonical:
+            places.append(canonical)
+            continue
+        found, text_follows = _places_among_debris(part.split(), entities, gazetteer)
+        places.extend(found)
+        if text_follows:
             break
-        places.append(canonical)
     if not places:
         return [strip_junk(text)], False
     return list(dict.fromkeys(places)), True
+
+
+PLACE_WORDS = 4
+"""The most words a place name has ("Santo Domingo de los Tsáchilas" is found whole by the ruler)."""
+
+
+def _places_among_debris(words: list[str], entities: dict[str, str], gazetteer: Path) -> tuple[list[str], bool]:
+    """Places in a part that is no place as a whole, read word by word: OCR debris between or
+    before names ("L", "yaqu 8 )", a label's bleed) is skipped, a real word ends the list. A line
+    break printed where the comma was ("Quito" / "Riobamba") leaves such a part too. Returns the
+    places and whether real text follows them."""
+    found, i = [], 0
+    while i < len(words):
+        for n in range(min(PLACE_WORDS, len(words) - i), 0, -1):
+            canonical = _place(" ".join(words[i:i + n]).strip(" .;:()"), entities, gazetteer)
+            if canonical:
+                found.append(canonical)
+                i += n
+                break
+        else:
+            if not _debris(words[i]):
+                return found, True
+            i += 1
+    return found, False
+
+
+def _debris(word: str) -> bool:
+    """A token that is no Spanish word: punctuation, a digit, one or two letters, or letters the
+    lexicon does not know."""
+    letters = re.sub(r"[^\w]|[\d_]", "", word)
+    return len(letters) <= 2 or len(letters) < len(word.strip(".,;:()")) or not base_lexicon().is_valid(letters.lower())
 
 
 def _place(part: str, entities: dict[str, str], gazetteer: Path) -> str | None:

@@ -17,6 +17,8 @@ def template():
         ("Loja, El Oro e Ibarra", ["Loja", "El Oro", "Ibarra"]),
         ("L Sucumbios, Carchi", ["Sucumbíos", "Carchi"]),
         ("Nueva Loja, Riobamba. Asistencia técnica a municipios", ["Lago Agrio", "Riobamba"]),
+        # a line break where the comma was, and a label's OCR bleed between two names
+        ("Ibarra, Tulcán, Quito lbarr 4 ) Tulcann Esmeraldas. Asistencia técnica", ["Ibarra", "Tulcán", "Quito", "Esmeraldas"]),
     ],
 )
 def test_places_are_canonical_and_accented(template, text, places):
