@@ -6,7 +6,9 @@ Rules (the `rule` of each `Repair`), applied in this order:
 - `word`: a word that is no valid Spanish form gets its accents, ñ or letters back
   (`poblacién` → `población`, `nifios` → `niños`); valid words are never touched;
 - `split`: a function word glued to a word, split off (`paraincrementar` → `para incrementar`);
-- `number`: 1-like characters in a number (`|5` → `15`; `Objetivo |:` → `Objetivo 1:`).
+- `number`: 1-like characters in a number (`|5` → `15`; `Objetivo |:` → `Objetivo 1:`);
+- `twin`: in a document whose OCR drops accents, a valid word gets the accents of its far
+  more common twin (`practicas` → `prácticas`); needs the whole document (`Repairer.lines`).
 All knowledge is in `data/` (see `data/README.md`); an ambiguous number is left as read.
 """
 from __future__ import annotations
@@ -16,7 +18,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 
 from corrections.codes import CodeFixer
-from corrections.lexicon import base_lexicon
+from corrections.lexicon import base_lexicon, skeleton
 from corrections.numbers import NumberFixer
 from corrections.tokens import TokenFixer
 from corrections.words import Confusions, Joiners, WordFixer
@@ -48,31 +50,63 @@ class Repairer:
         text, number_repairs = self.numbers.repair(text)
         return text, tuple(code_repairs + token_repairs + word_repairs + number_repairs)
 
+    def lines(self, texts: Iterable[str]) -> list[tuple[str, tuple[Repair, ...]]]:
+        """The lines of one document, each repaired; then, if the document's OCR drops
+        accents (most of its accented words needed them back), its accent twins too."""
+        repaired = [self.line(text) for text in texts]
+        if not self._accents_lost(repaired):
+            return repaired
+        out = []
+        for text, repairs in repaired:
+            text, twins = self._twins(text)
+            out.append((text, repairs + tuple(twins)))
+        return out
+
     def text(self, text: str) -> str:
-        """A whole text, repaired line by line (line breaks kept as they are)."""
-        return "\n".join(self.line(line)[0] for line in text.split("\n"))
+        """A whole text, repaired as one document (line breaks kept as they are)."""
+        return "\n".join(line for line, _ in self.lines(text.split("\n")))
+
+    def _accents_lost(self, repaired: list[tuple[str, tuple[Repair, ...]]]) -> bool:
+        accented = sum(1 for text, _ in repaired for word in WORD.findall(text) if _has_accent(word))
+        restored = sum(1 for _, repairs in repaired for r in repairs if r.rule == "word" and _has_accent(r.after))
+        conf = self.words.conf
+        return accented >= conf.accent_loss_words and restored >= conf.accent_loss_share * accented
+
+    def _twins(self, text: str) -> tuple[str, list[Repair]]:
+        return self._each_word(text, lambda token: (self.words.twin(token), "twin"))
 
     def _words(self, text: str) -> tuple[str, list[Repair]]:
-        """Word and split repairs; URLs and e-mail addresses are left as read."""
+        """Word and split repairs."""
+        def fix(token: str) -> tuple[str | None, str]:
+            fixed = self.words.fix(token)
+            if fixed is not None:
+                return fixed, "word"
+            parts = self.words.split(token)
+            return (" ".join(parts) if parts else None), "split"
+
+        return self._each_word(text, fix)
+
+    def _each_word(self, text: str, fix) -> tuple[str, list[Repair]]:
+        """`fix` applied to each word token (it gives the new text or None, and its rule);
+        URLs and e-mail addresses are left as read."""
         skip = [m.span() for m in URL.finditer(text)]
         repairs: list[Repair] = []
 
-        def fix(m: re.Match[str]) -> str:
+        def one(m: re.Match[str]) -> str:
             token = m[0]
             if not self.words.wordlike(token) or any(a <= m.start() < b for a, b in skip):
                 return token
-            fixed = self.words.fix(token)
-            if fixed is not None:
-                repairs.append(Repair(token, fixed, "word"))
-                return fixed
-            parts = self.words.split(token)
-            if parts is not None:
-                joined = " ".join(parts)
-                repairs.append(Repair(token, joined, "split"))
-                return joined
-            return token
+            fixed, rule = fix(token)
+            if fixed is None:
+                return token
+            repairs.append(Repair(token, fixed, rule))
+            return fixed
 
-        return WORD.sub(fix, text), repairs
+        return WORD.sub(one, text), repairs
+
+
+def _has_accent(word: str) -> bool:
+    return skeleton(word) != word.lower()
 
 
 @lru_cache(maxsize=1)

@@ -41,6 +41,9 @@ class Confusions:
     upper_like: str
     foreign_languages: tuple[str, ...]
     foreign_zipf: float
+    twin_margin: float
+    accent_loss_share: float
+    accent_loss_words: int
 
     @classmethod
     def load(cls, name: str = "confusions.yml") -> Confusions:
@@ -117,6 +120,7 @@ class WordFixer:
         self.conf = confusions
         self.joiners = joiners
         self._fixes: dict[str, str | None] = {}
+        self._twins: dict[str, str | None] = {}
         self._splits: dict[str, tuple[str, str] | None] = {}
         self._letter_digits = {c for key in confusions.substitutions for c in key if c.isdigit()}
 
@@ -131,6 +135,24 @@ class WordFixer:
             _bound(self._fixes)
             self._fixes[token] = self._fix(token)
         return self._fixes[token]
+
+    def twin(self, token: str) -> str | None:
+        """The far more common accented twin of a valid word read without accents
+        (`practicas` → `prácticas`), or None. Only for a document whose OCR drops accents."""
+        if token not in self._twins:
+            _bound(self._twins)
+            self._twins[token] = self._twin(token)
+        return self._twins[token]
+
+    def _twin(self, token: str) -> str | None:
+        low = token.lower()
+        if len(low) < self.conf.min_length or low != skeleton(low) or not self.lexicon.is_valid(low):
+            return None
+        zipf = self.lexicon.zipf
+        best = max((w for w in self.lexicon.candidates(low) if w != low), key=zipf, default=None)
+        if best is None or zipf(best) - zipf(low) < self.conf.twin_margin:
+            return None
+        return match_case(token, best, self.conf.upper_like)
 
     def split(self, token: str) -> tuple[str, str] | None:
         """Two words for a token OCR glued from a function word and a word, else None."""

@@ -74,12 +74,9 @@ class _StageClock:
 
 def repair_lines(document: Document, repairer: Repairer) -> list[Line]:
     """Every line of the document, repaired, keeping the text as read in `raw`."""
-    out = []
-    for page in document.pages:
-        for line in page.lines:
-            text, repairs = repairer.line(line.text)
-            out.append(replace(line, text=text, raw=line.text, repairs=repairs))
-    return out
+    lines = [line for page in document.pages for line in page.lines]
+    return [replace(line, text=text, raw=line.text, repairs=repairs)
+            for line, (text, repairs) in zip(lines, repairer.lines(line.text for line in lines))]
 
 
 @lru_cache(maxsize=4)
