@@ -102,11 +102,15 @@ def _in_tesseract_order(words: Sequence[Word], line_ids: Sequence[Hashable],
 SPLIT_LINE_GAP = 1.5
 """Word heights: Tesseract sometimes cuts one printed line into two blocks at an ordinary
 word space; pieces this close on the same baseline are joined again."""
+JUSTIFIED_GAP = 1.3
+"""A justified line's spaces can be wider than that: pieces whose gap is at most this many
+times their own word spacing are one printed line too."""
 
 
 def _join_split_lines(words: Sequence[Word], groups: dict[Hashable, list[int]]) -> dict[Hashable, list[int]]:
     """Tesseract's lines, with a line joined to the one it continues on the same printed line."""
     keys = list(groups)
+    spacing = {key: _word_spacing(words, members) for key, members in groups.items()}
     merged: dict[Hashable, list[int]] = {}
     absorbed: set[Hashable] = set()
     for key in keys:
@@ -121,7 +125,7 @@ def _join_split_lines(words: Sequence[Word], groups: dict[Hashable, list[int]]) 
                 if other == key or other in absorbed or other in merged:
                     continue
                 first = min(groups[other], key=lambda i: words[i].bbox[0])
-                if _continues_line(words[last].bbox, words[first].bbox):
+                if _continues_line(words[last].bbox, words[first].bbox, max(spacing[key], spacing[other])):
                     members.extend(groups[other])
                     absorbed.add(other)
                     extended = True
@@ -130,8 +134,16 @@ def _join_split_lines(words: Sequence[Word], groups: dict[Hashable, list[int]]) 
     return merged
 
 
-def _continues_line(a: BBox, b: BBox) -> bool:
+def _continues_line(a: BBox, b: BBox, spacing: float) -> bool:
     height = max(a[3] - a[1], b[3] - b[1], 1e-6)
     overlap = min(a[3], b[3]) - max(a[1], b[1])
     gap = b[0] - a[2]
-    return overlap >= SAME_LINE_OVERLAP * height and -0.2 * height <= gap <= SPLIT_LINE_GAP * height
+    return overlap >= SAME_LINE_OVERLAP * height and -0.2 * height <= gap <= max(SPLIT_LINE_GAP * height,
+                                                                                JUSTIFIED_GAP * spacing)
+
+
+def _word_spacing(words: Sequence[Word], members: list[int]) -> float:
+    """The median space between a line's words (0 for a single word)."""
+    boxes = sorted((words[i].bbox for i in members), key=lambda box: box[0])
+    gaps = [b[0] - a[2] for a, b in zip(boxes, boxes[1:])]
+    return median(gaps) if gaps else 0.0

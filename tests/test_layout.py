@@ -219,3 +219,26 @@ def test_a_printed_line_tesseract_cut_into_two_blocks_is_joined():
     ids = [(5, 1, 1)] * 4 + [(6, 1, 1)] * 4 + [(5, 1, 2)] * 2
     lines = words_to_lines(words, 1, 595, line_ids=ids)
     assert [l.text for l in lines] == ["(Carchi, El Oro) y Provincias de alta presencia", "Sigue aquí."]
+
+
+def test_a_justified_line_cut_at_one_of_its_wide_spaces_is_joined():
+    # justified: every space of this line is 18 points (the usual is 3); Tesseract put the
+    # line's tail in a block of its own, which it reads after the paragraph
+    head = words_at("considera", LABEL_X, 100)
+    tail = []
+    x = head[-1].bbox[2] + 18
+    for token in "las diferencias de población que reporta".split():
+        tail.append(Word(token, (x, 100, x + len(token) * CHAR, 100 + SIZE), 0.95))
+        x += len(token) * CHAR + 18
+    after = words_at("y nada más.", LABEL_X, 113)
+    ids = [(1, 1, 1)] * len(head) + [(1, 1, 2)] * len(after) + [(3, 1, 1)] * len(tail)
+    lines = words_to_lines(head + after + tail, 1, PAGE_WIDTH, line_ids=ids)
+    assert [l.text for l in lines] == ["considera las diferencias de población que reporta", "y nada más."]
+
+
+def test_a_value_beside_its_label_is_not_taken_for_the_label_line_going_on():
+    label = words_at("Presupuesto aproximado", LABEL_X, 100)
+    value = words_at("10,000 USD", VALUE_X, 100)
+    ids = [(1, 1, 1)] * len(label) + [(2, 1, 1)] * len(value)
+    lines = words_to_lines(label + value, 1, PAGE_WIDTH, line_ids=ids)
+    assert [l.text for l in lines] == ["Presupuesto aproximado", "10,000 USD"]
