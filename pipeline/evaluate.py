@@ -43,12 +43,14 @@ class Report:
         return {k: sum(v) / len(v) for k, v in sorted(self.per_field.items())}
 
     def calibration(self, high: float = 0.9, low: float = 0.6) -> dict[str, float]:
+        """`wrong_below_low` is 1.0 when no field is wrong; `wrong_fields` tells that case apart."""
         at_high = [ok for c, ok in self.scored if c >= high]
         wrong = [c for c, ok in self.scored if not ok]
         return {
             "accuracy_at_high": sum(at_high) / len(at_high) if at_high else float("nan"),
             "share_high": len(at_high) / len(self.scored) if self.scored else 0.0,
             "wrong_below_low": sum(c < low for c in wrong) / len(wrong) if wrong else 1.0,
+            "wrong_fields": len(wrong),
         }
 
     def reliability(self, edges=(0.0, 0.3, 0.6, 0.8, 0.9, 0.95, 1.01)) -> list[tuple[str, int, float]]:
@@ -103,6 +105,14 @@ def score_output(fichas_json: Path, gold_files: list[Path], document: str | None
     return score_fichas(fichas, gold)
 
 
+def wrong_below_low(calibration: dict[str, float]) -> str:
+    """The share of wrong fields scored under 0.6, with the count it is a share of."""
+    wrong = calibration["wrong_fields"]
+    if not wrong:
+        return "– (no wrong field)"
+    return f"{calibration['wrong_below_low']:.2f} ({round(calibration['wrong_below_low'] * wrong)} of {wrong})"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m pipeline.evaluate",
                                      description="Per-field accuracy and calibration of a run against gold records.")
@@ -116,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\nfichas missing: {report.missing or 'none'}; spurious: {report.spurious or 'none'}")
     print(f"accuracy of fields at confidence >= 0.9: {calibration['accuracy_at_high']:.3f}; "
           f"share of fields at >= 0.9: {calibration['share_high']:.2f}; "
-          f"share of wrong fields under 0.6: {calibration['wrong_below_low']:.2f}")
+          f"share of wrong fields under 0.6: {wrong_below_low(calibration)}")
     print("\n| confidence | fields | right |\n|---|---|---|")
     for label, n, share in report.reliability():
         print(f"| {label} | {n} | {share:.2f} |")

@@ -40,7 +40,7 @@ def test_quick_benchmark_reports_every_measure(tmp_path):
     for name in ("legacy", "scans-typical"):
         s = sets[name]
         assert 0 <= s["accuracy"] <= 1 and s["fichas_found"] > 0
-        assert set(s["calibration"]) == {"accuracy_at_high", "share_high", "wrong_below_low"}
+        assert set(s["calibration"]) == {"accuracy_at_high", "share_high", "wrong_below_low", "wrong_fields"}
         assert s["reliability"][0]["bin"].startswith("[0.00") and s["reliability"][-1]["bin"].endswith("1.00]")
         assert sum(b["fields"] for b in s["reliability"]) >= len(s["field_accuracy"])
         assert set(s["seconds"]) == {"ingest", "repair", "segment", "extract"}

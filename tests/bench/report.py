@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import math
 
+from pipeline.evaluate import wrong_below_low
 from tests.bench.suite import STAGES, SetResult
 
 
@@ -52,7 +53,7 @@ def markdown(rows: list[dict], command: str) -> str:
             c = r["calibration"]
             fichas = f"{r['fichas_found']} / {len(r['fichas_missing'])} / {len(r['fichas_spurious'])}"
             accuracy, at_high = f"{r['accuracy']:.3f}", _num(c["accuracy_at_high"], 3)
-            share, wrong = f"{c['share_high']:.2f}", f"{c['wrong_below_low']:.2f}"
+            share, wrong = f"{c['share_high']:.2f}", wrong_below_low(c)
         cers = f"{r['cer_before_repair']:.2%} → {r['cer_after_repair']:.2%}" if "cer_before_repair" in r else "–"
         fc = r.get("false_corrections")
         fcs = f"{fc['changed']} of {fc['correct_words']} ({fc['rate']:.2%})" if fc else "–"
