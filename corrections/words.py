@@ -100,10 +100,14 @@ def match_case(src: str, dst: str, upper_like: str) -> str:
     return dst
 
 
-def _bound(cache: dict) -> None:
-    """Keep a per-token cache from growing without end over a long batch."""
-    if len(cache) >= CACHE_LIMIT:
-        cache.clear()
+def _remembered(cache: dict, token: str, compute):
+    """`compute(token)`, remembered per token; the cache is emptied when full, so it does not
+    grow without end over a long batch."""
+    if token not in cache:
+        if len(cache) >= CACHE_LIMIT:
+            cache.clear()
+        cache[token] = compute(token)
+    return cache[token]
 
 
 def _kept(text: str, offset: int) -> Hints:
@@ -131,18 +135,12 @@ class WordFixer:
 
     def fix(self, token: str) -> str | None:
         """The repaired word, or None when `token` is valid or nothing is clearly better."""
-        if token not in self._fixes:
-            _bound(self._fixes)
-            self._fixes[token] = self._fix(token)
-        return self._fixes[token]
+        return _remembered(self._fixes, token, self._fix)
 
     def twin(self, token: str) -> str | None:
         """The far more common accented twin of a valid word read without accents
         (`practicas` → `prácticas`), or None. Only for a document whose OCR drops accents."""
-        if token not in self._twins:
-            _bound(self._twins)
-            self._twins[token] = self._twin(token)
-        return self._twins[token]
+        return _remembered(self._twins, token, self._twin)
 
     def _twin(self, token: str) -> str | None:
         low = token.lower()
@@ -156,10 +154,7 @@ class WordFixer:
 
     def split(self, token: str) -> tuple[str, str] | None:
         """Two words for a token OCR glued from a function word and a word, else None."""
-        if token not in self._splits:
-            _bound(self._splits)
-            self._splits[token] = self._split(token)
-        return self._splits[token]
+        return _remembered(self._splits, token, self._split)
 
     def _fix(self, token: str) -> str | None:
         low = token.lower()
