@@ -14,7 +14,7 @@ from pathlib import Path
 import spacy
 import yaml
 
-from extractors.labels import fold, strip_junk
+from pipeline.text import fold, strip_junk
 
 ORG_PATTERNS = Path(__file__).parent / "data" / "organizaciones.yml"
 

@@ -8,11 +8,11 @@ OCR split over two lines matches by its first words (a *head*) on one line and i
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
-from functools import lru_cache
 
 from rapidfuzz.distance import Levenshtein
+
+from pipeline.text import fold, squash, strip_junk
 
 MIN_SIMILARITY = 0.86
 """Share of a long label's letters that must survive OCR for a line prefix to count as it."""
@@ -23,28 +23,6 @@ START_CHARS = 3
 """Letters at the start of a line that must match a label exactly."""
 MIN_FUZZY_CHARS = 12
 """Labels shorter than this (squashed) must be read exactly."""
-
-
-def fold(text: str) -> str:
-    """Lower case without accents: the form labels and places are compared in."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
-
-
-def squash(text: str) -> tuple[str, list[int]]:
-    """Letters and digits of `fold(text)`, with each one's index in `text`."""
-    chars, index = [], []
-    for i, ch in enumerate(text):
-        for c in _squashed(ch):
-            chars.append(c)
-            index.append(i)
-    return "".join(chars), index
-
-
-@lru_cache(maxsize=4096)
-def _squashed(ch: str) -> str:
-    """One character's letters and digits once folded: squash runs over every line many times."""
-    return "".join(c for c in fold(ch) if c.isalnum())
 
 
 @dataclass(frozen=True)
@@ -74,14 +52,6 @@ def _word_ends(label: str) -> tuple[int, ...]:
         total += len(squash(word)[0])
         ends.append(total)
     return tuple(ends)
-
-
-_LEADING_JUNK = re.compile(r"^[\s:;.,\-–—|_·•*)\]]+")
-
-
-def strip_junk(text: str) -> str:
-    """Drop the punctuation OCR leaves between a label and its value (': ', '- ', '. ')."""
-    return _LEADING_JUNK.sub("", text).strip()
 
 
 class LabelMatcher:

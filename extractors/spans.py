@@ -21,7 +21,8 @@ import re
 from dataclasses import dataclass, field, replace
 
 from extractors.entities import names_only, split_list
-from extractors.labels import LabelMatcher, fold, strip_junk
+from extractors.labels import LabelMatcher
+from pipeline.text import fold, strip_junk
 from extractors.template import FieldSpec, Kind, Template
 from pipeline.records import Line
 

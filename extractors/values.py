@@ -12,7 +12,7 @@ from corrections.lexicon import base_lexicon
 from corrections.numbers import read_int
 from extractors.confidence import Evidence, absent_score, score
 from extractors.entities import find_entities, load_gazetteer, names_only, split_list
-from extractors.labels import fold, strip_junk
+from pipeline.text import fold, strip_junk
 from extractors.spans import TITLE, Span, assign, join_pieces
 from extractors.template import FieldSpec, Template
 from pipeline.records import FichaBlock, Ficha, FieldValue, Line

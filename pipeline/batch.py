@@ -272,7 +272,7 @@ def _process(todo: list[Path], out_dir: Path, manifest: Manifest, options: Batch
     """Read the documents, as many at once as the pool has workers, saving each as it ends."""
     from extractors.template import load_template
     from pipeline.cache import OcrCache
-    from pipeline.ingest import IngestLimits
+    from pipeline.limits import IngestLimits
     from pipeline.pool import make_pool
     from pipeline.reader import PageReader
     from pipeline.run import process_document, repairer_for

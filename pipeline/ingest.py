@@ -4,7 +4,7 @@
 
 * PDF: each page is read from its text layer when that layer holds enough real words (digital
   PDFs, scans that already carry an OCR layer), else OCR'd (`pipeline.pdf`): a scanned page
-  at the scan's own resolution, any other page rendered at 300 dpi (`IngestLimits.reading_dpi`).
+  at the scan's own resolution, any other page rendered at 300 dpi (`pipeline.limits.IngestLimits.reading_dpi`).
   Image files (PNG, JPEG, TIFF, multi-page TIFF, HEIC) are OCR'd the same way.
 * `.txt`: legacy OCR text without geometry, one Page per text page (`read_legacy_text`).
 * Lines come out as read: `Line.text` is the raw text and `Line.raw` stays None; the repair
@@ -22,13 +22,13 @@ import re
 import warnings as pywarnings
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 from pillow_heif import register_heif_opener
 
 from pipeline.errors import InputFileError
+from pipeline.limits import DEFAULT_IMAGE_DPI, MIN_IMAGE_DPI, IngestLimits
 from pipeline.pdf import read_pdf
 from pipeline.reader import OcrJob, PageReader
 from pipeline.records import Document, Line, Page
@@ -37,11 +37,6 @@ IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".heic", ".heif"}
 HEIF_BRANDS = (b"heic", b"heix", b"hevc", b"heim", b"heis", b"mif1", b"msf1")
 """ISO media brands (bytes 8–12) of HEIF images: phone photos of catalogue pages."""
 TEXT_SUFFIXES = {".txt"}
-DEFAULT_IMAGE_DPI = 300.0
-MIN_IMAGE_DPI = 70.0
-"""Smaller resolutions in an image's header are placeholders (JPEG's 1×1, TIFF's 1 dpi): ignored."""
-MAX_IMAGE_DPI = 400.0
-"""Finer images are scaled to 300 dpi: Tesseract reads as well and 2–4× faster."""
 HEADER_WINDOW = 1024
 """PDF readers accept junk before `%PDF-` within the first KiB; so do we."""
 
@@ -52,39 +47,6 @@ _PAGE_START = re.compile(r"^ (?![-*•·]\s)(?=\S)")
 starts with one space (seen in tests/data/seeds/000_*.part1.txt, 49 pages). A list bullet
 indented by one space (seed 004, a markdown export) is not a page start."""
 _INDENTED = re.compile(r"^(?: {2,}|\t)\S", re.MULTILINE)
-
-
-@dataclass(frozen=True)
-class IngestLimits:
-    """Resource limits: a hostile or absurd file is refused or scaled down, never a hang or a crash."""
-
-    max_pages: int = 1000
-    """Documents with more pages are refused (a catalogue has ~100; the corpus's largest 400)."""
-    max_image_pixels: int = 150_000_000
-    """An image (file, frame or embedded in a PDF) with more pixels is refused as a decompression
-    bomb. An A4 page scanned at 1200 dpi has 140 M; the corpus's hugemono page 1,225 M."""
-    max_render_pixels: int = 40_000_000
-    """Pages are read at most at this many pixels (A2 at 300 dpi): at a lower dpi when need be."""
-    ocr_timeout_s: float = 120.0
-    """Tesseract is stopped after this long on one page (a 300-dpi A4 page takes 1.5–4.5 s)."""
-
-    def reading_dpi(self, own_dpi: float | None, width_in: float, height_in: float) -> float:
-        """The resolution a page of width_in × height_in inches is read at.
-
-        A scan (`own_dpi`: an image file, or a PDF page that is one image) is read at its own
-        resolution up to MAX_IMAGE_DPI, never scaled up: on the benchmark's poor scans (200 dpi)
-        reading them as they are, rather than brought to 300 dpi, cut the CER from 2.1% to 1.7%
-        and Tesseract's time by a third. Finer scans and drawn pages are read at 300 dpi.
-        Either way, within max_render_pixels.
-        """
-        dpi = own_dpi if own_dpi is not None and own_dpi <= MAX_IMAGE_DPI else DEFAULT_IMAGE_DPI
-        return min(dpi, (self.max_render_pixels / max(width_in * height_in, 1e-9)) ** 0.5)
-
-    def check_image(self, path: Path, page: int, width: int, height: int) -> None:
-        """Refuse an image whose pixel count makes it a decompression bomb."""
-        if width * height > self.max_image_pixels:
-            raise InputFileError(path, f"page {page}: image of {width}×{height} px is over the limit of "
-                                       f"{self.max_image_pixels / 1e6:.0f} Mpx (decompression bomb?)")
 
 
 def ingest(path: Path, password: str | None = None, limits: IngestLimits | None = None,
@@ -199,7 +161,7 @@ def _quiet_pillow() -> Iterator[None]:
 
 def _page_size(image: Image.Image, limits: IngestLimits) -> tuple[tuple[int, int], float]:
     """The pixel size and resolution a frame is read at, from its header alone
-    (`IngestLimits.reading_dpi`), with square pixels (fax TIFFs have them oblong)."""
+    (`pipeline.limits.IngestLimits.reading_dpi`), with square pixels (fax TIFFs have them oblong)."""
     xdpi, ydpi = (float(v) for v in image.info.get("dpi", (0, 0)))
     if min(xdpi, ydpi) < MIN_IMAGE_DPI:
         xdpi = ydpi = DEFAULT_IMAGE_DPI

@@ -16,7 +16,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import pdfplumber
 import pypdfium2 as pdfium
@@ -26,12 +25,10 @@ from PIL import Image
 from pipeline import raster
 from pipeline.errors import EncryptedPdfError, InputFileError
 from pipeline.layout import words_to_lines
+from pipeline.limits import IngestLimits
 from pipeline.lines import Rule, to_line
 from pipeline.reader import OcrJob, PageReader
 from pipeline.records import BBox, Page, Word
-
-if TYPE_CHECKING:
-    from pipeline.ingest import IngestLimits
 
 MIN_REAL_WORDS = 1
 """A text layer with fewer real words is treated as absent (unmapped fonts, no text)."""

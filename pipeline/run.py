@@ -18,7 +18,8 @@ from extractors.entities import load_gazetteer
 from extractors.template import Template, load_template
 from extractors.values import extract_ficha
 from pipeline.errors import InputFileError
-from pipeline.ingest import IngestLimits, ingest
+from pipeline.ingest import ingest
+from pipeline.limits import IngestLimits
 from pipeline.reader import PageReader
 from pipeline.records import Document, DocumentResult, Line
 from pipeline.segment import drop_page_furniture, segment

@@ -10,7 +10,8 @@ import re
 from itertools import groupby
 from dataclasses import dataclass, field
 
-from extractors.labels import LabelMatcher, fold, strip_junk
+from extractors.labels import LabelMatcher
+from pipeline.text import fold, strip_junk
 from extractors.spans import STOP, build_matcher
 from extractors.template import Template
 from pipeline.records import FichaBlock, Line, SummaryEntry

@@ -23,7 +23,8 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from pipeline.errors import EncryptedPdfError, InputFileError
-from pipeline.ingest import IngestLimits, ingest
+from pipeline.ingest import ingest
+from pipeline.limits import IngestLimits
 from pipeline.records import Document
 
 DATA = Path(__file__).parent / "data" / "ingest"

@@ -1,7 +1,8 @@
 """Label matching on OCR'd line starts: accents lost, words glued or split, labels cut in two."""
 import pytest
 
-from extractors.labels import LabelMatcher, fold, squash
+from extractors.labels import LabelMatcher
+from pipeline.text import fold, squash
 
 LABELS = [
     ("poblacion_asistida", "# de población asistida", False),

@@ -14,7 +14,8 @@ from PIL import Image, ImageDraw
 from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen import canvas
 
-from pipeline.ingest import IngestLimits, ingest
+from pipeline.ingest import ingest
+from pipeline.limits import IngestLimits
 from pipeline.reader import PageReader
 from pipeline.records import Page
 from pipeline.pdf import PDFIUM, opaque_images, lone_scan, scan_image

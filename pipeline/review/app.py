@@ -27,7 +27,8 @@ from werkzeug.serving import make_server
 
 from extractors.template import DEFAULT_TEMPLATE, load_template
 from pipeline.batch import MANIFEST, Manifest
-from pipeline.ingest import DEFAULT_IMAGE_DPI, MIN_IMAGE_DPI, TEXT_SUFFIXES, sniff
+from pipeline.ingest import TEXT_SUFFIXES, sniff
+from pipeline.limits import DEFAULT_IMAGE_DPI, MIN_IMAGE_DPI
 from pipeline.pdf import PDFIUM
 from pipeline.review.queue import ReviewItem, as_text, load_items, parse_input, queue
 from pipeline.review.store import STORE_NAME, Conflict, FieldKey, ReviewStore
