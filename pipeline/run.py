@@ -22,7 +22,8 @@ from pipeline.ingest import ingest
 from pipeline.limits import IngestLimits
 from pipeline.reader import PageReader
 from pipeline.records import Document, DocumentResult, Line
-from pipeline.segment import drop_page_furniture, segment
+from pipeline.furniture import drop_page_furniture
+from pipeline.segment import segment
 
 
 def process_document(path: Path, template: Template, repairer: Repairer, password: str | None = None,

@@ -7,7 +7,6 @@ listing its codes; the table is read to cross-check codes and titles.
 from __future__ import annotations
 
 import re
-from itertools import groupby
 from dataclasses import dataclass, field
 
 from extractors.labels import LabelMatcher
@@ -28,21 +27,6 @@ class Segmentation:
     blocks: list[FichaBlock] = field(default_factory=list)
     summary: list[SummaryEntry] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
-
-
-def drop_page_furniture(lines: list[Line], template: Template) -> list[Line]:
-    """Running footers, page numbers and footnotes are not part of any ficha."""
-    kept = [l for l in lines if not any(p.match(l.text) for p in template.furniture)]
-    if template.footnote is None:
-        return kept
-    footnote = re.compile(template.footnote)
-    out: list[Line] = []
-    for _, page in groupby(kept, key=lambda l: l.page):
-        page = list(page)
-        tail = len(page) - template.footnote_last_lines
-        cut = next((i for i, l in enumerate(page) if i >= tail and footnote.match(l.text)), len(page))
-        out.extend(page[:cut])
-    return out
 
 
 def segment(lines: list[Line], template: Template) -> Segmentation:

@@ -74,7 +74,7 @@ def test_an_area_name_printed_above_its_header_stays_with_its_ficha(template):
 
 
 def test_footnotes_at_a_page_end_are_dropped(template):
-    from pipeline.segment import drop_page_furniture
+    from pipeline.furniture import drop_page_furniture
 
     page = [Line("El pago directo mejora la relación con", 1), Line("la comunidad de acogida.", 1),
             Line("3Los fondos estaban incluidos en el diseño", 1), Line("del proyecto.", 1),
@@ -86,7 +86,7 @@ def test_footnotes_at_a_page_end_are_dropped(template):
 
 
 def test_a_web_address_alone_on_its_line_is_a_footnote_wherever_ocr_put_it(template):
-    from pipeline.segment import drop_page_furniture
+    from pipeline.furniture import drop_page_furniture
 
     page = [Line("BP3_GF: Ferias de empleo para migrantes en Tumbes¹.", 1),
             Line("! www.empleo.gob.pe/ferias/2019/informe-final.pdf", 1),

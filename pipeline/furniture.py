@@ -1,0 +1,137 @@
+"""Page furniture: running headers and footers, page numbers and footnotes belong to the page,
+not to the ficha whose text crosses it.
+
+A catalogue nobody wrote a pattern for still repeats its furniture: a line at the top or the
+bottom of a page that comes back, give or take its page number and an OCR slip, on many pages
+of the document. That repetition is what finds it here (`repeated_furniture`); the template's
+patterns (`page_furniture`, `footnote`) add what repetition cannot see (a footnote, a page
+number alone on its line).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from itertools import groupby
+
+from rapidfuzz import fuzz
+
+from extractors.labels import LabelMatcher
+from extractors.template import Template
+from pipeline.records import Line
+from pipeline.text import fold
+
+BAND_LINES = 3
+"""Lines at each end of a page (by position) where running headers and footers are printed
+(a fifth of a short page's lines)."""
+SAME_FURNITURE = 85
+"""rapidfuzz ratio of two lines' letters for them to be one running header read twice by OCR."""
+MIN_LETTERS = 4
+"""A line with fewer letters (a page number, a dash) is left to the template's patterns."""
+LONG_HEADING = 12
+"""A line containing a heading this long (letters) is that heading, whatever OCR put around it;
+a shorter one ("Útil", "Contexto") may be a word of a running title."""
+ELSEWHERE_SHARE = 4
+"""A running header is seen away from its end of the page (OCR's reading order) on at most a
+quarter as many pages as at it; text the catalogue repeats in every ficha is seen anywhere."""
+ANYWHERE_LETTERS = 15
+"""A repeated header this long is dropped wherever OCR put it on the page, not only at an end."""
+
+
+def drop_page_furniture(lines: list[Line], template: Template) -> list[Line]:
+    """The document's lines without its page furniture and footnotes."""
+    repeated = repeated_furniture(lines, template)
+    kept = [l for l in lines if not any(p.match(l.text) for p in template.furniture) and l not in repeated]
+    if template.footnote is None:
+        return kept
+    footnote = re.compile(template.footnote)
+    out: list[Line] = []
+    for _, page in groupby(kept, key=lambda l: l.page):
+        page = list(page)
+        tail = len(page) - template.footnote_last_lines
+        cut = next((i for i, l in enumerate(page) if i >= tail and footnote.match(l.text)), len(page))
+        out.extend(page[:cut])
+    return out
+
+
+def repeated_furniture(lines: list[Line], template: Template) -> set[Line]:
+    """Lines that repeat, digits aside, at the top or at the bottom of enough of the pages and
+    seldom anywhere else.
+
+    Enough is two pages for a line as long as a running title (OCR drops many of them), a
+    quarter of the pages for a short one ("No aplica" may end two pages by chance). A catalogue
+    repeats much of its own text in every ficha (labels, the Pacto Mundial's objectives, "OIM,
+    Socios Implementadores."), but at no fixed place on the page: a line seen elsewhere on more
+    than a quarter as many pages as at one end of the page is content. So is a line that opens
+    with a template label or heading, or carries a ficha code.
+    """
+    pages = {page: [l for l in group if l.text.strip()] for page, group in groupby(lines, key=lambda l: l.page)}
+    quarter = max(2, -(-sum(1 for p in pages.values() if p) // 4))
+    labels = heading_matcher(template)
+    headings = [_letters(h) for h in _headings(template)]
+    clusters: list[_Cluster] = []
+    for number, page in pages.items():
+        top, bottom = _ends(page)
+        for line in page:
+            key = _letters(line.text)
+            if (len(key) < MIN_LETTERS or template.code_pattern.search(line.text) or labels.match(line.text)
+                    or any(key in h or (len(h) >= LONG_HEADING and h in key) for h in headings)):
+                continue
+            cluster = next((c for c in clusters if fuzz.ratio(c.key, key) >= SAME_FURNITURE), None)
+            if cluster is None:
+                cluster = _Cluster(key)
+                clusters.append(cluster)
+            where = cluster.top if line in top else cluster.bottom if line in bottom else cluster.middle
+            where.add(number)
+    furniture = [c.key for c in clusters if c.is_furniture(2 if len(c.key) >= ANYWHERE_LETTERS else quarter)]
+    if not furniture:
+        return set()
+    found: set[Line] = set()
+    for page in pages.values():
+        top, bottom = _ends(page)
+        for line in page:
+            key = _letters(line.text)
+            if len(key) < MIN_LETTERS or (line not in top and line not in bottom and len(key) < ANYWHERE_LETTERS):
+                continue
+            if any(fuzz.ratio(f, key) >= SAME_FURNITURE for f in furniture):
+                found.add(line)
+    return found
+
+
+@dataclass
+class _Cluster:
+    """One repeated line: the pages it was seen on at the top, at the bottom and elsewhere."""
+
+    key: str
+    top: set[int] = field(default_factory=set)
+    bottom: set[int] = field(default_factory=set)
+    middle: set[int] = field(default_factory=set)
+
+    def is_furniture(self, pages_needed: int) -> bool:
+        end = self.top if len(self.top) >= len(self.bottom) else self.bottom
+        elsewhere = (self.top | self.bottom | self.middle) - end
+        return len(end) >= pages_needed and len(elsewhere) * ELSEWHERE_SHARE <= len(end)
+
+
+def _ends(page: list[Line]) -> tuple[list[Line], list[Line]]:
+    """The first and the last lines of a page by position (reading order for legacy text)."""
+    if all(l.bbox is not None for l in page):
+        page = sorted(page, key=lambda l: l.bbox[1])
+    n = max(1, min(BAND_LINES, len(page) // 5))
+    return page[:n], page[len(page) - n:]
+
+
+def _letters(text: str) -> str:
+    """A line's letters only, folded: page numbers, rules and spacing differ between pages."""
+    return re.sub(r"[^a-z]", "", fold(text))
+
+
+def _headings(template: Template) -> list[str]:
+    """Every label and heading the template prints, of either kind of ficha: never furniture,
+    whether OCR printed it whole, cut, or after a section number ("2.1 LECCIONES Y ...")."""
+    labels = [label for spec in template.fields.values() for label in spec.labels]
+    return [*labels, *template.stop_headings, template.header.area_label, template.header.code_label,
+            template.header.summary_heading]
+
+
+def heading_matcher(template: Template) -> LabelMatcher:
+    return LabelMatcher([("_heading", h, False) for h in _headings(template)])
