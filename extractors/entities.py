@@ -16,6 +16,7 @@ import yaml
 
 from pipeline.text import fold, strip_junk
 
+
 ORG_PATTERNS = Path(__file__).parent / "data" / "organizaciones.yml"
 
 

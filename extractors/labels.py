@@ -14,6 +14,7 @@ from rapidfuzz.distance import Levenshtein
 
 from pipeline.text import fold, squash, strip_junk
 
+
 MIN_SIMILARITY = 0.86
 """Share of a long label's letters that must survive OCR for a line prefix to count as it."""
 MIN_HEAD_CHARS = 14

@@ -20,11 +20,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 
+from extractors.choices import read_choice_row
 from extractors.entities import names_only, split_list
 from extractors.labels import LabelMatcher
-from pipeline.text import fold, strip_junk
 from extractors.template import FieldSpec, Kind, Template
 from pipeline.records import Line
+from pipeline.text import fold, strip_junk
 
 Piece = tuple[Line, str]
 """A line and the part of its text that belongs to a value."""
@@ -74,7 +75,7 @@ def assign(lines: list[Line], codigo: str, template: Template, kind: Kind) -> li
     matcher = build_matcher(template, kind)
     rows = [(key, re.compile(spec.opens_with)) for key, spec in template.fields.items()
             if spec.opens_with and kind in spec.kinds]
-    spans = _read_events(split_run_in(lines, template, kind), codigo, matcher, rows)
+    spans = _read_events(split_run_in(lines, template, kind), codigo, matcher, rows, template)
     specs = template.fields
     _fetch_amounts(spans, specs)
     _pass_on_overflow(spans, specs)
@@ -105,8 +106,9 @@ def split_run_in(lines: list[Line], template: Template, kind: Kind) -> list[Line
 
 
 def _read_events(lines: list[Line], codigo: str, matcher: LabelMatcher,
-                 rows: list[tuple[str, re.Pattern[str]]]) -> list[Span]:
-    """Pass 1: every label opens a span that takes the text up to the next label."""
+                 rows: list[tuple[str, re.Pattern[str]]], template: Template) -> list[Span]:
+    """Pass 1: every label opens a span that takes the text up to the next label; a row of tick
+    boxes ends the span before it."""
     title = re.compile(rf"^\s*{re.escape(codigo)}\s*[:.]")
     spans: list[Span] = [Span(STOP)]
     new_paragraph, previous = False, None
@@ -119,6 +121,9 @@ def _read_events(lines: list[Line], codigo: str, matcher: LabelMatcher,
             new_paragraph = True
         after_head = spans[-1].key if spans[-1].partial_label and spans[-1].label_line is previous else None
         previous = line
+        if read_choice_row(text, template)[0]:
+            spans.append(Span(STOP))
+            continue
         title_match = title.match(text)
         hit = None if title_match else matcher.match(text)
         if not title_match and not hit:

@@ -6,6 +6,7 @@ when loaded, so a typo fails at once with the file and key named, not at extract
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Literal
@@ -14,6 +15,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from pipeline.errors import TemplateError
+from pipeline.text import fold
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 DATA_DIR = Path(__file__).parent / "data"
@@ -67,6 +69,28 @@ class FieldSpec(_Strict):
     """The label may also start mid-line after a sentence ("... seguros. Beneficiarias/os previstas/os: ...")."""
 
 
+class Choice(_Strict):
+    """A row of tick boxes: each option's printed labels, and what marks a ticked box."""
+
+    options: dict[str, list[str]]
+    ticked: str
+
+    @field_validator("ticked")
+    @classmethod
+    def _ticked_compiles(cls, v: str) -> str:
+        re.compile(v)
+        return v
+
+
+@dataclass(frozen=True)
+class ChoiceOption:
+    """One printed option of a choice row, as a pattern over folded text."""
+
+    key: str
+    value: str
+    pattern: re.Pattern[str]
+
+
 class RecordKeys(_Strict):
     common: list[str]
     bp: list[str]
@@ -95,6 +119,7 @@ class Template(_Strict):
     footnote: str | None = None
     footnote_last_lines: int = 8
     stop_headings: list[str]
+    choices: dict[str, Choice] = {}
     fields: dict[str, FieldSpec]
     record: RecordKeys
     data: DataFiles
@@ -136,6 +161,17 @@ class Template(_Strict):
         prefixes = "|".join(sorted(self.codes.prefixes, key=len, reverse=True))
         areas = "|".join(sorted(set(self.codes.areas) | {a for a in self.codes.area_aliases if a.isalpha() and len(a) <= 3}, key=len, reverse=True))
         return re.compile(rf"\b(?P<prefix>{prefixes})(?P<number>\d{{1,2}})_(?P<area>{areas})\b")
+
+    @cached_property
+    def choice_options(self) -> list[ChoiceOption]:
+        """Every printed option of the choice rows, longest first ("no aprendida" before "aprendida")."""
+        options = [
+            ChoiceOption(key, value, re.compile(r"\s+".join(re.escape(w) for w in fold(label).split()) + r"\b"))
+            for key, choice in self.choices.items()
+            for value, labels in choice.options.items()
+            for label in labels
+        ]
+        return sorted(options, key=lambda o: len(o.pattern.pattern), reverse=True)
 
     @cached_property
     def furniture(self) -> list[re.Pattern[str]]:
@@ -181,6 +217,7 @@ def load_template(path: Path = DEFAULT_TEMPLATE) -> Template:
         raise TemplateError(f"{path}: invalid template: {problems}") from exc
     missing = [f for f in template.fields if f not in template.all_record_keys()]
     missing += [k for table in template.tables for k in table if k not in template.fields]
+    missing += [k for k in template.choices if k not in template.all_record_keys()]
     if missing:
         raise TemplateError(f"{path}: fields not in record keys: {missing}")
     return template

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -10,12 +11,13 @@ from rapidfuzz import fuzz, process
 
 from corrections.lexicon import base_lexicon
 from corrections.numbers import read_int
+from extractors.choices import read_choice_row
 from extractors.confidence import Evidence, absent_score, score
 from extractors.entities import find_entities, load_gazetteer, names_only, split_list
-from pipeline.text import fold, strip_junk
 from extractors.spans import TITLE, Span, assign, join_pieces
 from extractors.template import FieldSpec, Template
 from pipeline.records import FichaBlock, Ficha, FieldValue, Line
+from pipeline.text import fold, strip_junk
 
 OPTIONAL_FIELDS = {"limitaciones"}
 LABEL_FOR_CODE = {"header": "full", "title": "shared", "summary": "summary"}
@@ -40,9 +42,12 @@ def extract_ficha(block: FichaBlock, documento: str, template: Template) -> Fich
 
     code_line = block.code_line
     code_evidence = Evidence(LABEL_FOR_CODE[block.code_found_in], code_line.confidence, 0, 1)
+    tipo = template.codes.prefixes[prefix]
+    # a tick box that says another kind than the code doubts the code (or the tick)
+    code_evidence = replace(code_evidence, valid=_ticked_agrees(block, "tipo", tipo, template))
     fields: dict[str, FieldValue] = {
         "codigo": _fixed(block.codigo, code_line, code_evidence),
-        "tipo": _fixed(template.codes.prefixes[prefix], code_line, code_evidence),
+        "tipo": _fixed(tipo, code_line, code_evidence),
         "area_codigo": _fixed(block.area_codigo, code_line, code_evidence),
         "area": _fixed(template.codes.areas[block.area_codigo], code_line, code_evidence),
     }
@@ -60,6 +65,13 @@ def extract_ficha(block: FichaBlock, documento: str, template: Template) -> Fich
         else:
             fields[key] = _field(key, template.fields[key], by_key.get(key, []), template)
     return Ficha(block.codigo, documento, fields)
+
+
+def _ticked_agrees(block: FichaBlock, key: str, value: str, template: Template) -> bool | None:
+    """Whether the ficha's tick boxes for `key` agree with `value` (None: no readable tick)."""
+    ticks = {tick.option for line in block.lines
+             if (tick := read_choice_row(line.text, template)[1]) is not None and tick.key == key}
+    return None if len(ticks) != 1 else ticks == {value}
 
 
 def _pieces(spans: list[Span]) -> list[tuple[Line, str]]:
