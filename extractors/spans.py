@@ -387,7 +387,8 @@ def _gap_between(a: Line, b: Line) -> bool:
 
 
 def _has_word(text: str) -> bool:
-    return bool(re.search(r"[^\W\d_]{2,}|\d", text))
+    """A word, a number or a slashed abbreviation ("N/A", "s/d"), not only OCR specks."""
+    return bool(re.search(r"[^\W\d_]{2,}|\d|\b[^\W\d_]/[^\W\d_]\b", text))
 
 
 def _has_digit(paragraph: Paragraph) -> bool:

@@ -17,7 +17,7 @@ from extractors.entities import find_entities, load_gazetteer, names_only, split
 from extractors.spans import TITLE, Span, assign, join_pieces
 from extractors.template import FieldSpec, Template
 from pipeline.records import FichaBlock, Ficha, FieldValue, Line
-from pipeline.text import fold, strip_junk
+from pipeline.text import fold, strip_junk, strip_marks
 
 OPTIONAL_FIELDS = {"limitaciones"}
 LABEL_FOR_CODE = {"header": "full", "title": "shared", "summary": "summary"}
@@ -124,7 +124,7 @@ def _field(key: str, spec: FieldSpec, spans: list[Span], template: Template) -> 
         return _absent(key)
     chosen = spans if spec.join_repeats else spans[:1]
     pieces = _pieces(chosen)
-    text = join_pieces(pieces)
+    text = strip_marks(join_pieces(pieces))
     if spec.type == "int":
         reading = read_int(text)
         return _value(reading.value, chosen, pieces, valid=reading.value is not None or not re.search(r"\d", text),
@@ -184,7 +184,7 @@ def _title(spans: list[Span], block: FichaBlock) -> FieldValue:
     summary = block.summary
     if spans:
         pieces = _pieces(spans[:1])
-        text = join_pieces(pieces)
+        text = strip_marks(join_pieces(pieces))
         agrees = None
         if summary is not None:
             agrees = fuzz.ratio(fold(text), fold(summary.descripcion)) >= 85
@@ -207,7 +207,7 @@ def _sustainability_detail(spans: list[Span]) -> FieldValue:
     pieces = ([(first_line, rest)] if rest.strip() else []) + pieces[1:]
     if not pieces:
         return _absent("sostenibilidad_detalle")
-    return _value(join_pieces(pieces), spans[:1], pieces)
+    return _value(strip_marks(join_pieces(pieces)), spans[:1], pieces)
 
 
 def split_places(text: str, gazetteer: Path) -> tuple[list[str], bool]:

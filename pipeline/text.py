@@ -40,3 +40,29 @@ _LEADING_JUNK = re.compile(r"^[\s:;.,\-–—|_·•*)\]]+")
 def strip_junk(text: str) -> str:
     """Drop the punctuation OCR leaves between a label and its value (': ', '- ', '. ')."""
     return _LEADING_JUNK.sub("", text).strip()
+
+
+_CLOSERS = {"(": ")", "[": "]", "¿": "?", "¡": "!", "“": "”", '"': '"', "«": "»", "'": "'"}
+MAX_LEADING_MARKS = 3
+
+
+def strip_marks(value: str) -> str:
+    """Drop the bullets and specks OCR reads at a value's start (`o `, `• `, `( `, `¡`, `L "`).
+
+    A token standing alone before the value's first word is a mark when it has no letter or
+    digit (an opening sign counts only if the value never closes it), or when it is one letter
+    before a capital or a sign: no value opens with a lone conjunction or article.
+    """
+    tokens = value.split(" ")
+    for _ in range(MAX_LEADING_MARKS):
+        if len(tokens) < 2 or not tokens[0]:
+            break
+        first, rest = tokens[0], " ".join(tokens[1:])
+        if not any(c.isalnum() for c in first):
+            closer = _CLOSERS.get(first[-1])
+            if closer is not None and closer in rest:
+                break
+        elif not (len(first) == 1 and first.isalpha() and not rest[:1].islower()):
+            break
+        tokens = tokens[1:]
+    return " ".join(tokens)

@@ -63,3 +63,42 @@ def test_plausibility_checks():
 @pytest.mark.parametrize("text", ["P 7 porg OIM, Socios Implementadores.", "4Fichas de identificación de riesgos en frontera."])
 def test_ocr_debris_at_the_start_is_implausible(text):
     assert not plausible_text(text)
+
+
+BULLETED = """ÁREA A LA QUE CORRESPONDE MONITOREO Y EVALUACIÓN
+CÓDIGO BP4_ME
+BP4_ME: Llamar a cada familia una semana después de la entrega.
+Hallazgo
+o Las llamadas de seguimiento revelan problemas que las visitas no ven.
+Efectividad
+( Se mide por los reclamos resueltos en la primera semana.
+Metas del proyecto:
+¡ Meta: Asistencias oportunas y verificadas.
+Factores diferenciadores (Valor agregado de OIM)
+L " La OIM entrena a las operadoras en escucha activa.
+Vínculos ascendentes a objetivos más elevados de la Institución
+N/A
+Palabras clave
+• Seguimiento, llamadas, verificación.
+"""
+
+
+def test_bullets_and_specks_at_a_value_start_are_dropped(template):
+    from extractors.values import extract_ficha
+    from pipeline.records import FichaBlock, Line
+
+    lines = tuple(Line(t, 1) for t in BULLETED.splitlines())
+    fields = extract_ficha(FichaBlock("BP4_ME", "header", "ME", lines, lines[1]), "doc", template).fields
+    assert fields["hallazgo"].value == "Las llamadas de seguimiento revelan problemas que las visitas no ven."
+    assert fields["efectividad"].value == "Se mide por los reclamos resueltos en la primera semana."
+    assert fields["metas_proyecto"].value == "Meta: Asistencias oportunas y verificadas."
+    assert fields["factores_diferenciadores"].value == "La OIM entrena a las operadoras en escucha activa."
+    assert fields["palabras_clave"].value == ["Seguimiento", "llamadas", "verificación"]
+    assert fields["vinculos_institucion"].value == "N/A"  # printed as such: no speck
+
+
+@pytest.mark.parametrize("value", ["a través de la red local.", "(NNA) reciben apoyo.", "¿Cómo se mide? Con datos.",
+                                   "a) Centrarse en las personas.", "¡Qué bien! dijeron."])
+def test_a_value_that_really_opens_with_a_sign_or_short_word_keeps_it(value):
+    from pipeline.text import strip_marks
+    assert strip_marks(value) == value
