@@ -8,6 +8,7 @@ skeleton of a repaired reading is a candidate.
 from __future__ import annotations
 
 import copy
+import functools
 import math
 import unicodedata
 from collections import defaultdict
@@ -92,6 +93,11 @@ class Lexicon:
     def candidates(self, key: str) -> list[str]:
         """Every valid form whose skeleton is `key`."""
         return self._index.get(key, []) + self._domain_index.get(key, [])
+
+    @functools.cached_property
+    def top_zipf(self) -> float:
+        """The zipf of the most common word: no word is more common."""
+        return max([to_zipf(max(self._freq.values(), default=0.0)), *self._domain.values()])
 
     def zipf(self, word: str) -> float:
         """How common `word` (lowercase) is; domain words count as common."""

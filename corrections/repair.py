@@ -2,6 +2,8 @@
 
 Rules (the `rule` of each `Repair`), applied in this order:
 - `code`: a ficha code written canonically (`BPI_AH` → `BP1_AH`, `LAl ISE` → `LA1_ISE`);
+- `join`: a word OCR read in two pieces, joined (`ac tores` → `actores`, `pobla cion` →
+  `población`) when the pieces read as no plausible pair of words (`de la`, `para lelo` stay);
 - `token`: an acronym glued to a number (`COVIDI9` → `COVID19`), `0` for the word `o`, `y/0`;
 - `word`: a word that is no valid Spanish form gets its accents, ñ or letters back
   (`poblacién` → `población`, `nifios` → `niños`); valid words are never touched;
@@ -21,7 +23,7 @@ from corrections.codes import CodeFixer
 from corrections.lexicon import base_lexicon, skeleton
 from corrections.numbers import NumberFixer
 from corrections.tokens import TokenFixer
-from corrections.words import Confusions, Joiners, WordFixer
+from corrections.words import Confusions, Joiners, Pieces, WordFixer
 from pipeline.records import Repair
 
 WORD = re.compile(r"(?<![\w|&@])(?:[^\W_]|[|&@])+(?![\w|&@])")
@@ -39,16 +41,20 @@ class Repairer:
         lexicon = base_lexicon().with_domain(w for w in words if w)
         self.codes = CodeFixer(prefixes, areas)
         self.tokens = TokenFixer(lexicon)
-        self.words = WordFixer(lexicon, Confusions.load(), Joiners.load())
+        self.words = WordFixer(lexicon, Confusions.load(), Joiners.load(), Pieces.load())
         self.numbers = NumberFixer()
+        gap = self.words.pieces.max_gap
+        self._pair = re.compile(rf"(?<![\w|&@])([^\W\d_]+)(?=( {{1,{gap}}})([^\W\d_]+)(?![\w|&@]))")
+        """Two runs of letters apart by spaces only: the pieces a `join` may put together."""
 
     def line(self, text: str) -> tuple[str, tuple[Repair, ...]]:
         """The repaired line and every change made to it, in the order made."""
         text, code_repairs = self.codes.repair(text)
+        text, join_repairs = self._joins(text)
         text, token_repairs = self.tokens.repair(text)
         text, word_repairs = self._words(text)
         text, number_repairs = self.numbers.repair(text)
-        return text, tuple(code_repairs + token_repairs + word_repairs + number_repairs)
+        return text, tuple(code_repairs + join_repairs + token_repairs + word_repairs + number_repairs)
 
     def lines(self, texts: Iterable[str]) -> list[tuple[str, tuple[Repair, ...]]]:
         """The lines of one document, each repaired; then, if the document's OCR drops
@@ -74,6 +80,40 @@ class Repairer:
 
     def _twins(self, text: str) -> tuple[str, list[Repair]]:
         return self._each_word(text, lambda token: (self.words.twin(token), "twin"))
+
+    def _joins(self, text: str) -> tuple[str, list[Repair]]:
+        """Join repairs: two neighbouring runs of letters, apart by spaces only, that are one
+        word OCR read in two pieces. Where a middle piece could join either neighbour
+        ("de mo vilidad", "La cre ación"), the likelier reading of the three wins."""
+        pairs = [(m.start(), m[1], len(m[2]), m[3]) for m in self._pair.finditer(text)]
+        if not pairs:
+            return text, []
+        joins = [self.words.join(left, right) for _, left, _, right in pairs]
+        if not any(joins):
+            return text, []
+        skip = [m.span() for m in URL.finditer(text)]  # URLs and e-mail addresses stay as read
+        joins = [None if any(a < start + len(left) + gap + len(right) and start < b for a, b in skip) else joined
+                 for (start, left, gap, right), joined in zip(pairs, joins)]
+        repairs: list[Repair] = []
+        out, pos = [], 0
+        for i, (start, left, gap, right) in enumerate(pairs):
+            joined = joins[i]
+            if joined is None or start < pos:  # no join, or its left piece went to the last one
+                continue
+            middle = start + len(left) + gap
+            if i + 1 < len(pairs) and joins[i + 1] is not None and pairs[i + 1][0] == middle:
+                later, after = joins[i + 1], pairs[i + 1][3]
+                if self._reading(later, left) > self._reading(joined, after):
+                    continue
+            end = middle + len(right)
+            repairs.append(Repair(text[start:end], joined, "join"))
+            out.append(text[pos:start] + joined)
+            pos = end
+        return "".join(out) + text[pos:], repairs
+
+    def _reading(self, joined: str, piece: str) -> float:
+        """How likely three pieces read as `joined` beside `piece` (a fragment counts 0)."""
+        return self.words.lexicon.zipf(joined.lower()) + (self.words.readable(piece) or 0.0)
 
     def _words(self, text: str) -> tuple[str, list[Repair]]:
         """Word and split repairs."""

@@ -81,6 +81,22 @@ class Joiners:
         return floor if len(other) >= self.min_other else None
 
 
+@dataclass(frozen=True)
+class Pieces:
+    """When two neighbouring tokens are one word OCR read in two pieces (`data/pieces.yml`)."""
+
+    max_gap: int
+    min_letters: int
+    min_zipf: float
+    pair_short: int
+    pair_margin: float
+    letter_min_zipf: float
+
+    @classmethod
+    def load(cls, name: str = "pieces.yml") -> Pieces:
+        return cls(**data_yaml(name))
+
+
 @lru_cache(maxsize=65536)
 def foreign_zipf(word: str, languages: tuple[str, ...]) -> float:
     """How common `word` is in the other languages a Spanish report quotes (English)."""
@@ -119,10 +135,15 @@ def _kept(text: str, offset: int) -> Hints:
 class WordFixer:
     """Repairs one word token at a time; remembers every answer (the same words recur)."""
 
-    def __init__(self, lexicon: Lexicon, confusions: Confusions, joiners: Joiners) -> None:
+    def __init__(self, lexicon: Lexicon, confusions: Confusions, joiners: Joiners,
+                 pieces: Pieces | None = None) -> None:
         self.lexicon = lexicon
         self.conf = confusions
         self.joiners = joiners
+        self.pieces = pieces or Pieces.load()
+        self._joins: dict[tuple[str, str], str | None] = {}
+        self._readable: dict[str, float | None] = {}
+        self._skeletons: dict[str, str] = {}
         self._fixes: dict[str, str | None] = {}
         self._twins: dict[str, str | None] = {}
         self._splits: dict[str, tuple[str, str] | None] = {}
@@ -155,6 +176,75 @@ class WordFixer:
     def split(self, token: str) -> tuple[str, str] | None:
         """Two words for a token OCR glued from a function word and a word, else None."""
         return _remembered(self._splits, token, self._split)
+
+    def join(self, left: str, right: str) -> str | None:
+        """The word OCR read as the two pieces `left` `right` ("ac", "tores" → "actores";
+        "pobla", "cion" → "población"), or None when the pieces are a plausible reading."""
+        return _remembered(self._joins, (left, right), self._join)
+
+    def _join(self, pair: tuple[str, str]) -> str | None:
+        left, right = pair
+        if not (left.isalpha() and right.isalpha()) or len(left) + len(right) < self.pieces.min_letters:
+            return None
+        if not (right.islower() and (left.islower() or left[1:].islower() or len(left) == 1)
+                or left.isupper() and right.isupper()):
+            return None  # a capital inside a word: two words, unless the text is ALL CAPS
+        low = (left + right).lower()
+        zipf = self.lexicon.zipf
+        first, second = self.readable(left), self.readable(right)
+        if first is None or second is None:
+            joined = low if self.lexicon.is_valid(low) else self.fix(left + right)
+            if joined is None or zipf(joined.lower()) < self.pieces.min_zipf:
+                return None
+        else:
+            # log10 of P(joined) / (P(left) P(right)), frequencies per billion words
+            plausible = first + second - 9 + self.pieces.pair_margin
+            if min(len(left), len(right)) > self.pieces.pair_short or self.lexicon.top_zipf < plausible:
+                return None
+            joined = low if self.lexicon.is_valid(low) else self._accented(
+                low, self._skeleton(left) + self._skeleton(right))
+            if joined is None or zipf(joined) < max(self.pieces.min_zipf, plausible):
+                return None
+        return match_case(left + right, joined, self.conf.upper_like)
+
+    def _accented(self, low: str, key: str) -> str | None:
+        """The most common valid form of `low` (whose skeleton is `key`) with only accents or
+        ñ given back (no letter changed), keeping the accents it has: the word repair's cheap part."""
+        forms = self.lexicon.candidates(key)
+        if not forms:
+            return None
+        hints = _kept(low, 0)
+        kept = (w for w in forms if all(w[pos] == char for pos, char in hints))
+        return max(kept, key=self.lexicon.zipf, default=None)
+
+    def _skeleton(self, piece: str) -> str:
+        return _remembered(self._skeletons, piece, skeleton)
+
+    def readable(self, piece: str) -> float | None:
+        """How common the word `piece` reads as (as written, repaired or split, or as an
+        English word, whichever is more common), or None when it reads as no word: a piece
+        of a word OCR cut. English counts as for `fix`: a common English word is right as read."""
+        return _remembered(self._readable, piece, self._readable_zipf)
+
+    def _readable_zipf(self, piece: str) -> float | None:
+        low = piece.lower()
+        if len(low) == 1:  # a letter: a word only if a common one (a, e, o, y); English aside
+            zipf = self.lexicon.zipf(low)
+            return zipf if self.lexicon.is_valid(low) and zipf >= self.pieces.letter_min_zipf else None
+        foreign = foreign_zipf(low, self.conf.foreign_languages)
+        spanish = self._spanish_zipf(piece, low)
+        if spanish is None:
+            return foreign if foreign >= self.conf.foreign_zipf else None
+        return max(spanish, foreign)
+
+    def _spanish_zipf(self, piece: str, low: str) -> float | None:
+        if self.lexicon.is_valid(low):
+            return self.lexicon.zipf(low)
+        fixed = self.fix(piece)
+        if fixed is not None:
+            return self.lexicon.zipf(fixed.lower())
+        parts = self.split(piece)
+        return None if parts is None else min(self.lexicon.zipf(p.lower()) for p in parts)
 
     def _fix(self, token: str) -> str | None:
         low = token.lower()
