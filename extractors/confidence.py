@@ -25,7 +25,9 @@
   of the 281 right fields at ≥ 0.9.
 - validation: 1.0 when the value checks out against its type (a number, an enum value, places
   in the gazetteer, principle and objective names), or agrees with the summary table; 0.5 when
-  a check fails; 0.35 for an ambiguous number kept as read.
+  a check fails, or when the value seems to hold text that is not its field's (a doubt of
+  `extractors.fit`: another label or a heading inside it, far longer than the field usually
+  is, text of another type); 0.35 for an ambiguous number kept as read.
 
 The product is kept under MACHINE_CEILING: a score of 1.0 means a reviewer set or accepted the
 value (`pipeline.review`), and no reading earns that.
@@ -65,14 +67,18 @@ class Evidence:
     ambiguous: bool = False
     weakest: float | None = None
     """The lowest OCR word confidence in the value's lines; None for legacy text."""
+    doubt: str | None = None
+    """Why the value seems not to be (only) its field's (extractors/fit.py): then it fails validation."""
 
     def describe(self) -> tuple[str, ...]:
         out = [f"label:{self.label}", f"repairs:{self.repairs}"]
         out.append("reading:legacy" if self.reading is None else f"reading:{self.reading:.2f}")
         if self.weakest is not None:
             out.append(f"weakest:{self.weakest:.2f}")
-        if self.valid is not None:
-            out.append("valid" if self.valid else "invalid")
+        if self.valid is not None or self.doubt:
+            out.append("valid" if self.valid and not self.doubt else "invalid")
+        if self.doubt:
+            out.append(f"doubt:{self.doubt}")
         if self.ambiguous:
             out.append("ambiguous")
         return tuple(out)
@@ -81,7 +87,7 @@ class Evidence:
 def score(evidence: Evidence) -> float:
     reading = LEGACY_TEXT_READING if evidence.reading is None else min(1.0, evidence.reading / SURE_READING)
     repairs = max(REPAIR_FLOOR, 1 - REPAIR_WEIGHT * evidence.repairs / max(evidence.words, 1))
-    validation = AMBIGUOUS_SCORE if evidence.ambiguous else VALIDATION_SCORE[evidence.valid]
+    validation = AMBIGUOUS_SCORE if evidence.ambiguous else VALIDATION_SCORE[False if evidence.doubt else evidence.valid]
     weakest = WEAK_WORD_FACTOR if evidence.weakest is not None and evidence.weakest < WEAK_WORD else 1.0
     return round(min(MACHINE_CEILING, LABEL_SCORE[evidence.label] * reading * repairs * validation * weakest), 3)
 

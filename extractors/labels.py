@@ -24,6 +24,10 @@ START_CHARS = 3
 """Letters at the start of a line that must match a label exactly."""
 MIN_FUZZY_CHARS = 12
 """Labels shorter than this (squashed) must be read exactly."""
+NEAR_MIN_CHARS = 6
+NEAR_CHARS_PER_EDIT = 6
+"""`near`: a garbled label may have one letter wrong (a stray leading one included) per this
+many of its letters, at least one."""
 
 
 @dataclass(frozen=True)
@@ -80,6 +84,44 @@ class LabelMatcher:
                 if hit:
                     return hit
         return None
+
+    def keys(self) -> set[str]:
+        return {label.key for label in self._labels}
+
+    def near(self, line: str) -> LabelHit | None:
+        """The label the line opens with when OCR garbled it beyond `match` (a first letter
+        misread or added: "Ffectividad", "PEQUITATIVO", "Paiabras ciave"), with no lower-case
+        word after it. Weaker evidence than `match`, for callers that check it against more
+        (the template's order, a value's own field). Labels of fewer than NEAR_MIN_CHARS
+        letters are left out, and so is a case-sensitive label on a line not in capitals."""
+        stripped = line.strip()
+        if next((c for c in stripped if c.isalpha()), "").islower():  # labels are capitalised
+            return None
+        line_sq, index = squash(stripped)
+        best: tuple[int, int, _Label, int] | None = None  # (edits, -length, label, end)
+        for label in self._labels:
+            size = len(label.squashed)
+            if size < NEAR_MIN_CHARS or (label.case_sensitive and not _capitals(stripped[:len(label.text) + 2])):
+                continue
+            allowed = max(1, size // NEAR_CHARS_PER_EDIT)
+            for skip in (0, 1):
+                for length in range(max(1, size - 2), min(len(line_sq) - skip, size + 2) + 1):
+                    end = index[skip + length - 1] + 1
+                    if stripped[end:end + 1].isalnum():
+                        continue
+                    read = line_sq[skip:skip + length]
+                    if any(c.isdigit() for c in read) and not any(c.isdigit() for c in label.squashed):
+                        continue  # "Objetivo 7": a number, not a letter of the label
+                    edits = Levenshtein.distance(read, label.squashed) + skip
+                    if edits <= allowed and not _inflected(read, label.squashed) and (best is None or (edits, -size) < best[:2]):
+                        best = (edits, -size, label, end)
+        if best is None:
+            return None
+        _, _, label, end = best
+        rest = strip_junk(stripped[end:])
+        if rest[:1].islower():  # "Hallazgos de campo muestran ...": a sentence, not a label
+            return None
+        return LabelHit(label.key, label.text, rest, False)
 
     def tail_length(self, line: str, after_head: str | None = None) -> int:
         """Characters at the start of `line` that are the last words of a split label, else 0.
@@ -145,6 +187,18 @@ class LabelMatcher:
         if found is None:
             return None
         return LabelHit(label.key, label.text, strip_junk(line[index[found[0] - 1] + 1:]), head)
+
+
+def _inflected(read: str, label: str) -> bool:
+    """Whether `read` differs from `label` only at its end ("objetivo" / "objetivos",
+    "territorios"): another form of the word, printed as such, not the label garbled."""
+    ops = Levenshtein.editops(read, label)
+    return bool(ops) and all(op.tag != "replace" and op.src_pos >= min(len(read), len(label)) - 1 for op in ops)
+
+
+def _capitals(text: str) -> bool:
+    letters = [c for c in text if c.isalpha()]
+    return bool(letters) and sum(c.isupper() for c in letters) >= 0.7 * len(letters)
 
 
 def _same_start(label: _Label, line: str, line_sq: str) -> bool:

@@ -112,6 +112,8 @@ def _read_events(lines: list[Line], codigo: str, matcher: LabelMatcher,
     title = re.compile(rf"^\s*{re.escape(codigo)}\s*[:.]")
     spans: list[Span] = [Span(STOP)]
     new_paragraph, previous = False, None
+    # a garbled label ("Ffectividad") counts once, for a field whose label is read nowhere else
+    unread = set(matcher.keys()) - {hit.key for line in lines if (hit := matcher.match(line.text))}
     for line in lines:
         text = line.text
         if not text.strip():
@@ -129,6 +131,9 @@ def _read_events(lines: list[Line], codigo: str, matcher: LabelMatcher,
         if not title_match and not hit:
             text = strip_junk(text[matcher.tail_length(text, after_head=after_head):])
             hit = matcher.match(text)
+        if not title_match and not hit and (near := matcher.near(text)) is not None and near.key in unread:
+            unread.discard(near.key)
+            hit = replace(near, partial=True)
         if not _has_word(text):
             continue
         row = next((key for key, pattern in rows if pattern.match(text)), None) if not hit else None

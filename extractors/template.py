@@ -100,6 +100,8 @@ class RecordKeys(_Strict):
 class DataFiles(_Strict):
     places: str
     pacto_mundial: str
+    lengths: str = "longitudes.yml"
+    """Each field's usual length (extractors/fit.py)."""
 
 
 class ReviewThreshold(_Strict):

@@ -14,12 +14,15 @@ from corrections.numbers import read_int
 from extractors.choices import read_choice_row
 from extractors.confidence import Evidence, absent_score, score
 from extractors.entities import find_entities, load_gazetteer, names_only, split_list
+from extractors.fit import Doubts, heading_like
 from extractors.spans import TITLE, Span, assign, join_pieces
 from extractors.template import FieldSpec, Template
 from pipeline.records import FichaBlock, Ficha, FieldValue, Line
 from pipeline.text import fold, strip_junk, strip_marks
 
 OPTIONAL_FIELDS = {"limitaciones"}
+FROM_CODE = ("codigo", "tipo", "area_codigo", "area")
+"""Record keys read from the ficha's code, not from a label."""
 LABEL_FOR_CODE = {"header": "full", "title": "shared", "summary": "summary"}
 """How sure the code is: read on the CÓDIGO line, on the title line, or inferred from the summary."""
 MAX_CELL_WORDS = 25
@@ -40,6 +43,7 @@ def extract_ficha(block: FichaBlock, documento: str, template: Template) -> Fich
         if not span.empty:
             by_key.setdefault(span.key, []).append(span)
 
+    doubts = Doubts(template)
     code_line = block.code_line
     code_evidence = Evidence(LABEL_FOR_CODE[block.code_found_in], code_line.confidence, 0, 1)
     tipo = template.codes.prefixes[prefix]
@@ -57,13 +61,13 @@ def extract_ficha(block: FichaBlock, documento: str, template: Template) -> Fich
         if key == "titulo":
             fields[key] = _title(by_key.get(TITLE, []), block)
         elif key == "sostenibilidad_detalle":
-            fields[key] = _sustainability_detail(by_key.get("sostenibilidad", []))
+            fields[key] = _sustainability_detail(by_key.get("sostenibilidad", []), doubts)
         elif key in ("pmm_principios", "pmm_objetivos"):
             pmm = by_key.get("pmm_principios", []) + by_key.get("pmm_objetivos", [])
             parse = _principles if key == "pmm_principios" else _objectives
             fields[key] = _typed(pmm, lambda text: parse(text, template), key)
         else:
-            fields[key] = _field(key, template.fields[key], by_key.get(key, []), template)
+            fields[key] = _field(key, template.fields[key], by_key.get(key, []), template, doubts)
     return Ficha(block.codigo, documento, fields)
 
 
@@ -103,11 +107,12 @@ def _label_of(spans: list[Span]) -> str:
     return "shared" if any(s.shared or s.partial_label for s in spans) else "full"
 
 
-def _value(value, spans: list[Span], pieces, *, valid=None, ambiguous=False, extra_repairs=()) -> FieldValue:
+def _value(value, spans: list[Span], pieces, *, valid=None, ambiguous=False, extra_repairs=(),
+           doubt: str | None = None) -> FieldValue:
     prov = _provenance(pieces)
     repairs = prov["repairs"] + tuple(extra_repairs)
     evidence = Evidence(_label_of(spans), prov["reading"], len(repairs), prov["words"], valid, ambiguous,
-                        prov["weakest"])
+                        prov["weakest"], doubt)
     return FieldValue(value, score(evidence), prov["page"], prov["bbox"], prov["raw"], repairs, evidence.describe())
 
 
@@ -119,7 +124,7 @@ def _fixed(value: str, line: Line, evidence: Evidence) -> FieldValue:
     return FieldValue(value, score(evidence), line.page, line.bbox, line.raw or line.text, line.repairs, evidence.describe())
 
 
-def _field(key: str, spec: FieldSpec, spans: list[Span], template: Template) -> FieldValue:
+def _field(key: str, spec: FieldSpec, spans: list[Span], template: Template, doubts: Doubts) -> FieldValue:
     if not spans:
         return _absent(key)
     chosen = spans if spec.join_repeats else spans[:1]
@@ -134,18 +139,37 @@ def _field(key: str, spec: FieldSpec, spans: list[Span], template: Template) -> 
         match = process.extractOne(fold(word), {v: fold(v) for v in spec.values}, scorer=fuzz.ratio)
         ok = match is not None and match[1] >= 80
         return _value(match[2] if ok else word, chosen, pieces[:1], valid=ok)
+    doubt = doubts.about(key, [t for _, t in pieces], text)
     if spec.type == "list" and spec.split == "places":
         places, ok = split_places(text, template.data_path("places"))
-        return _value(places, chosen, pieces, valid=ok)
+        return _value(places, chosen, pieces, valid=ok, doubt=doubt)
     if spec.type == "list":
+        pieces = _list_pieces(pieces)
+        text = strip_marks(join_pieces(pieces))
         items = split_list(text)
         valid = None
         if spec.entity:
             valid = names_only(items, spec.entity, template.data_path("places"))
-        return _value(items, chosen, pieces, valid=valid)
+        return _value(items, chosen, pieces, valid=valid, doubt=doubt)
     if spec.single_line:
-        return _value(text, chosen, pieces, valid=plausible_cell(text))
-    return _value(text, chosen, pieces, valid=plausible_text(text, capital_first=not spec.run_in))
+        return _value(text, chosen, pieces, valid=plausible_cell(text), doubt=doubt)
+    return _value(text, chosen, pieces, valid=plausible_text(text, capital_first=not spec.run_in), doubt=doubt)
+
+
+_NO_VALUE = re.compile(r"^\W*(no aplica|no registra|n/a)\W*$", re.IGNORECASE)
+
+
+def _list_pieces(pieces: list[tuple[Line, str]]) -> list[tuple[Line, str]]:
+    """The lines of a list value, up to its end: a list ends with its final period, and never
+    runs into a heading or a neighbour cell's "No aplica" (what the OCR put after it)."""
+    kept: list[tuple[Line, str]] = []
+    for line, text in pieces:
+        if kept and (_NO_VALUE.match(text) or heading_like(text)):
+            break
+        kept.append((line, text))
+        if text.rstrip().endswith("."):
+            break
+    return kept
 
 
 def plausible_cell(text: str) -> bool:
@@ -197,7 +221,7 @@ def _title(spans: list[Span], block: FichaBlock) -> FieldValue:
     return _absent("titulo")
 
 
-def _sustainability_detail(spans: list[Span]) -> FieldValue:
+def _sustainability_detail(spans: list[Span], doubts: Doubts) -> FieldValue:
     """The paragraph under "Sostenibilidad: Alta": the span's text after its first word."""
     if not spans:
         return _absent("sostenibilidad_detalle")
@@ -207,7 +231,8 @@ def _sustainability_detail(spans: list[Span]) -> FieldValue:
     pieces = ([(first_line, rest)] if rest.strip() else []) + pieces[1:]
     if not pieces:
         return _absent("sostenibilidad_detalle")
-    return _value(strip_marks(join_pieces(pieces)), spans[:1], pieces)
+    text = strip_marks(join_pieces(pieces))
+    return _value(text, spans[:1], pieces, doubt=doubts.about("sostenibilidad_detalle", [t for _, t in pieces], text))
 
 
 def split_places(text: str, gazetteer: Path) -> tuple[list[str], bool]:

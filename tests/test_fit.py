@@ -1,0 +1,118 @@
+"""Values checked against their own field (extractors/fit.py): absorbed labels, headings and
+paragraphs, text of another type, lists that run on; and garbled headings found as labels.
+
+The ficha texts are made up for these tests, in the catalogue's template.
+"""
+import json
+from pathlib import Path
+
+import pytest
+
+from extractors.fit import Doubts
+from extractors.template import load_template
+from extractors.values import extract_ficha
+from pipeline.records import FichaBlock, Line
+
+DATA = Path(__file__).parent / "data"
+
+
+@pytest.fixture(scope="module")
+def template():
+    return load_template()
+
+
+def ficha(template, text: str, code: str = "BP2_ME"):
+    lines = tuple(Line(t, 1) for t in text.strip("\n").splitlines())
+    kind = "lesson" if code[:2] in ("LA", "LN") else "bp"
+    block = FichaBlock(code, "header", code.split("_")[1], lines, lines[1])
+    assert kind in ("bp", "lesson")
+    return extract_ficha(block, "doc", template).fields
+
+
+HEAD = """ÁREA A LA QUE CORRESPONDE MONITOREO Y EVALUACIÓN
+CÓDIGO BP2_ME
+BP2_ME: Publicar un tablero mensual de indicadores.
+"""
+LONG = " ".join(["El tablero se actualiza con los datos de cada socio y se revisa en la reunión mensual."] * 8)
+
+
+def test_a_heading_garbled_by_a_letter_still_ends_the_field_before(template):
+    fields = ficha(template, HEAD + """Hallazgo
+Los socios consultan el tablero antes de planificar.
+Ffectividad
+Se mide por las decisiones que cita el acta.
+Palabras clave
+Tablero, indicadores.
+""")
+    assert fields["hallazgo"].value == "Los socios consultan el tablero antes de planificar."
+    assert fields["efectividad"].value == "Se mide por las decisiones que cita el acta."
+
+
+def test_a_plural_or_a_numbered_row_is_not_a_garbled_label(template):
+    fields = ficha(template, HEAD + """Hallazgo
+Los socios consultan el tablero.
+Efectividades Altas y Bajas se comparan en el informe.
+Palabras clave
+Tablero, indicadores.
+""")
+    assert fields["hallazgo"].value == ("Los socios consultan el tablero. "
+                                        "Efectividades Altas y Bajas se comparan en el informe.")
+
+
+def test_a_value_far_longer_than_its_field_is_doubted(template):
+    fields = ficha(template, HEAD + "Hallazgo\n" + LONG + "\nPalabras clave\nTablero, indicadores.\n")
+    assert fields["hallazgo"].confidence < 0.6
+    assert "doubt:long" in fields["hallazgo"].evidence
+
+
+def test_a_value_holding_another_fields_label_is_doubted(template):
+    fields = ficha(template, HEAD + """Territorio Quito, Ibarra
+Efectividad
+Se mide por las decisiones que cita el acta.
+Ferritorio Ibarra y Otavalo.
+Palabras clave
+Tablero, indicadores.
+""")
+    assert fields["efectividad"].confidence < 0.6
+    assert "doubt:label" in fields["efectividad"].evidence
+
+
+def test_a_value_holding_a_heading_is_doubted(template):
+    fields = ficha(template, HEAD + """Efectividad
+Se mide por las decisiones que cita el acta.
+ADMINISTRATIVO FINANCIERO (AF)
+Palabras clave
+Tablero, indicadores.
+""")
+    assert fields["efectividad"].confidence < 0.6
+    assert "doubt:heading" in fields["efectividad"].evidence
+
+
+def test_a_place_list_where_a_phrase_belongs_is_doubted(template):
+    fields = ficha(template, HEAD + "Tipo de asistencia Ibarra, Otavalo, Cotacachi\nPalabras clave\nTablero.\n")
+    assert fields["tipo_asistencia"].confidence < 0.6
+    assert "doubt:type" in fields["tipo_asistencia"].evidence
+
+
+@pytest.mark.parametrize("after", ["No aplica", "ADMINISTRATIVO FINANCIERO (AF)",
+                                   "La coordinación se hizo por teléfono."])
+def test_a_list_ends_where_its_items_end(template, after):
+    fields = ficha(template, HEAD + f"Palabras clave\nTablero, indicadores, socios\n{after}\n"
+                   if not after.endswith(".") else HEAD + f"Palabras clave\nTablero, indicadores, socios.\n{after}\n")
+    assert fields["palabras_clave"].value == ["Tablero", "indicadores", "socios"]
+
+
+@pytest.mark.parametrize("folder", ["gold", "unseen"])
+def test_values_as_printed_raise_no_doubt(template, folder):
+    """Every hand-checked value of the text and list fields, read alone, fits its field."""
+    doubts, doubted = Doubts(template), []
+    for path in sorted((DATA / folder).glob("*.json")):
+        for record in json.loads(path.read_text(encoding="utf-8"))["fichas"]:
+            for key, value in record.items():
+                spec = template.fields.get(key)
+                if value is None or spec is None or spec.type not in ("text", "list"):
+                    continue
+                text = ", ".join(value) if isinstance(value, list) else value
+                if (doubt := doubts.about(key, [text], text)) is not None:
+                    doubted.append((record["codigo"], key, doubt))
+    assert doubted == []
