@@ -14,7 +14,7 @@ import pypdfium2 as pdfium
 import pytest
 from rapidfuzz.distance import Levenshtein
 
-from tests.scangen import LEVELS, render_pdf
+from tests.scangen import FAMILIES, LEVELS, render_pdf
 from tests.scangen.__main__ import main as cli
 from tests.scangen.content import pacto_mundial
 
@@ -85,15 +85,18 @@ def test_cache_returns_the_stored_rendering(typical, tmp_path, monkeypatch):
     assert len([p for p in (root / "cache").iterdir() if p.is_dir()]) == 1
 
 
+@pytest.mark.parametrize("family", FAMILIES)
 @pytest.mark.parametrize("area", ["AH", "ISE", "PC"])
-def test_digital_text_layer_is_the_printed_text(area, tmp_path):
-    """Every page's words (pdfplumber) are exactly the words of that page's ground-truth text."""
+def test_digital_text_layer_is_the_printed_text(area, family, tmp_path):
+    """Every page's words (pdfplumber) are exactly the words of that page's ground-truth text,
+    running header and footer, banners and printed tick marks included."""
     g = gold(area)
-    result = render_pdf(g["fichas"], g["resumen"], tmp_path / "d.pdf", level="digital", seed=SEED, cache_dir=None)
+    result = render_pdf(g["fichas"], g["resumen"], tmp_path / "d.pdf", level="digital", seed=SEED, family=family,
+                        cache_dir=None)
     with pdfplumber.open(result.path) as pdf:
         layer = [page.extract_text() for page in pdf.pages]
     assert len(layer) == len(result.page_texts)
-    assert len(g["fichas"]) <= len(layer) <= 3 * len(g["fichas"]) + 2
+    assert len(g["fichas"]) <= len(layer) <= 3 * len(g["fichas"]) + 3  # + summary page and divider page
     for printed, truth in zip(layer, result.page_texts):
         assert Counter(printed.split()) == Counter(truth.split())
 

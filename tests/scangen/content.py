@@ -3,7 +3,7 @@
 The wording follows the clean copies (seeds 001/002) and the seed OCR. Small per-ficha
 variations the real catalogue also shows ("Efectividad" with or without colon, two
 beneficiary labels, a final period on lists) are drawn from a seeded RNG so the
-extractor meets all of them.
+extractor meets all of them. The style chooses the number format and the label column's width.
 """
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ from pathlib import Path
 
 import yaml
 
-from .model import Block, Checks, KeepTogether, Para, Row, Run, Table, Tiles, heading, para
+from .model import AreaTitle, Block, Checks, KeepTogether, Para, Row, Run, Table, Tiles, heading, para
+from .style import Numbers, Style
 
 # area code → (name as printed in the summary heading, section number, code in the heading)
 AREAS: dict[str, tuple[str, str, str]] = {
@@ -60,11 +61,6 @@ def area_code(codigo: str) -> str:
     return codigo.rsplit("_", 1)[1]
 
 
-def thousands(n: int) -> str:
-    """32000 → "32,000", the catalogue's number format."""
-    return f"{n:,}"
-
-
 def sentence(text: str) -> str:
     """Add the final period a printed list or label line ends with."""
     return text if text.endswith((".", ":", ";")) else text + "."
@@ -76,7 +72,7 @@ def cell(text: str, bold: bool = False, align: str = "justify") -> tuple[Para, .
 
 
 def label_table(rows: list[tuple[str, str]], label_frac: float) -> Table:
-    """The ruled two-column label | value table of the ficha metadata."""
+    """The two-column label | value table of the ficha metadata."""
     return Table(
         tuple(Row((cell(label, align="left"), cell(value))) for label, value in rows),
         (label_frac, 1 - label_frac),
@@ -85,17 +81,14 @@ def label_table(rows: list[tuple[str, str]], label_frac: float) -> Table:
 
 
 def summary_blocks(area: str, rows: list[dict], rng: random.Random) -> list[Block]:
-    """An area's opening: numbered heading and the ruled `Código | Descripción` table."""
+    """An area's opening: numbered title and the `Código | Descripción` table."""
     name, number, printed = AREAS[area]
     code_frac = rng.uniform(0.13, 0.17)
     head = Row((cell("Código", True, "left"), cell("Descripción", True, "center")), shaded=True)
     body = tuple(Row((cell(r["codigo"], align="left"), cell(r["descripcion"]))) for r in rows)
     title = f"{number} LECCIONES Y BUENAS PRÁCTICAS DEL ÁREA DE {name.upper()} ({printed})"
-    return [
-        KeepTogether(8),
-        Para((Run(title, bold=True),), align="left", heading=True, space_before=0.5),
-        Table((head, *body), (code_frac, 1 - code_frac)),
-    ]
+    table = Table((head, *body), (code_frac, 1 - code_frac), label_col=True, summary=True)
+    return [KeepTogether(8), AreaTitle(title), table]
 
 
 def header_blocks(rec: dict, rng: random.Random) -> list[Block]:
@@ -107,7 +100,7 @@ def header_blocks(rec: dict, rng: random.Random) -> list[Block]:
         Row((cell(KIND_TITLES[rec["tipo"]], True, "center"),), span=True),
     )
     title = para(Run(f"{rec['codigo']}:", bold=True), Run(rec["titulo"], italic=True), space_before=0.9)
-    return [KeepTogether(14), Table(rows, (frac, 1 - frac), label_col=True), title]
+    return [KeepTogether(14, ficha=True), Table(rows, (frac, 1 - frac), label_col=True), title]
 
 
 def section(title: str, text: str | None) -> list[Block]:
@@ -139,18 +132,18 @@ def ods_blocks(rec: dict, rng: random.Random) -> list[Block]:
     return [heading("Relación con ODS"), Tiles(rng.randint(1, 4), rng.randrange(1 << 30))]
 
 
-def bp_blocks(rec: dict, rng: random.Random, label_frac: float) -> list[Block]:
+def bp_blocks(rec: dict, rng: random.Random, label_frac: float, numbers: Numbers) -> list[Block]:
     """A buena práctica in the order the catalogue prints it."""
     efectividad = "Efectividad:" if rng.random() < 0.5 else "Efectividad"
     beneficiarios = "Beneficiarias/os previstas/os:" if rng.random() < 0.7 else "Beneficiarios previstos:"
     pob, budget = rec["poblacion_asistida"], rec["presupuesto_usd"]
     missing = rng.choice(["No registra", "No aplica"])
     table = [
-        ("# de población asistida", thousands(pob) if pob is not None else missing),
+        ("# de población asistida", numbers.count(pob) if pob is not None else missing),
         ("Territorio", list_text(rec["territorio"], rng)),
         ("Tipo de asistencia", rec["tipo_asistencia"]),
         (ACTORES, list_text(rec["actores"], rng)),
-        ("Presupuesto aproximado", f"{thousands(budget)} USD" if budget is not None else missing),
+        ("Presupuesto aproximado", numbers.amount(budget) if budget is not None else missing),
         ("Potencial de replicación y por quién", rec["potencial_replicacion"]),
         ("Vínculos ascendentes a objetivos más elevados de la Institución", rec["vinculos_institucion"]),
     ]
@@ -212,10 +205,10 @@ def list_text(items: list[str] | None, rng: random.Random) -> str | None:
     return sentence(text) if rng.random() < 0.5 else text
 
 
-def document_blocks(records: list[dict], resumen: list[dict], seed: int) -> list[Block]:
+def document_blocks(records: list[dict], resumen: list[dict], seed: int, style: Style) -> list[Block]:
     """All areas in catalogue order, each its summary table followed by its fichas."""
     areas = [a for a in AREAS if any(area_code(r["codigo"]) == a for r in [*records, *resumen])]
-    label_frac = random.Random(f"{seed}:table").uniform(0.3, 0.4)
+    label_frac = random.Random(f"{seed}:table").uniform(*style.label_split)
     blocks: list[Block] = []
     for area in areas:
         rows = [r for r in resumen if area_code(r["codigo"]) == area]
@@ -223,6 +216,8 @@ def document_blocks(records: list[dict], resumen: list[dict], seed: int) -> list
             blocks += summary_blocks(area, rows, random.Random(f"{seed}:{area}"))
         for rec in (r for r in records if area_code(r["codigo"]) == area):
             rng = random.Random(f"{seed}:{rec['codigo']}")
-            build = bp_blocks if rec["tipo"] == "buena_practica" else lesson_blocks
-            blocks += build(rec, rng, label_frac)
+            if rec["tipo"] == "buena_practica":
+                blocks += bp_blocks(rec, rng, label_frac, style.numbers)
+            else:
+                blocks += lesson_blocks(rec, rng, label_frac)
     return blocks

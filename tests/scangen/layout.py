@@ -2,23 +2,28 @@
 
 A small line-based layout (not platypus) so that the text of every page is known exactly:
 the ground truth for CER is what was drawn on that page, including the part of a table
-row or paragraph that continues on the next page.
+row or paragraph that continues on the next page, and the running header and footer.
+One Pager draws every family: the Style says how each kind of block looks.
 """
 from __future__ import annotations
 
+import io
 import random
 from dataclasses import dataclass
 
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfgen.canvas import Canvas
 
-from .model import Block, Checks, KeepTogether, Para, Row, Table, Tiles
-from .style import FACES, Style, register_fonts, style_for
+from .model import AreaTitle, Block, Checks, KeepTogether, Para, Row, Run, Table, Tiles, restyle
+from .style import FONTS, SYMBOLS, RunningLine, Font, Style, has_glyphs, register
 
-FOOTER = "LECCIONES APRENDIDAS Y BUENAS PRÁCTICAS"
 ODS_COLOURS = ((0.90, 0.14, 0.24), (0.87, 0.65, 0.23), (0.30, 0.62, 0.22), (0.77, 0.10, 0.19),
                (0.99, 0.23, 0.13), (0.15, 0.74, 0.89), (0.99, 0.76, 0.04), (0.64, 0.11, 0.27),
                (0.99, 0.41, 0.15), (0.87, 0.09, 0.51), (0.99, 0.62, 0.15), (0.75, 0.55, 0.18))
+TEXT_MARKS = {"glyph": ("☒", "☐"), "brackets": ("[X]", "[ ]"), "parens": ("(x)", "( )"),
+              "x_only": ("X", ""), "none": ("", "")}
+"""Printed marks (ticked, not ticked) of the tick styles that are text, not drawn boxes."""
+BLACK = (0.0, 0.0, 0.0)
 
 
 @dataclass(frozen=True)
@@ -38,9 +43,9 @@ class Line:
         return " ".join(w for w, _ in self.words)
 
 
-def wrap(p: Para, width: float, size: float, index: int = 0) -> list[Line]:
+def wrap(p: Para, width: float, size: float, font: Font, index: int = 0) -> list[Line]:
     """Greedy word wrap of a paragraph's runs into lines no wider than `width`."""
-    words = [(w, FACES[r.bold, r.italic]) for r in p.runs for w in r.text.split()]
+    words = [(w, font.face(r.bold, r.italic)) for r in p.runs for w in r.text.split()]
     lines: list[Line] = []
     cur: list[tuple[str, str]] = []
     cur_w = 0.0
@@ -70,12 +75,17 @@ def split_long(words: list[tuple[str, str]], width: float, size: float) -> list[
 
 
 class Pager:
-    """Draws blocks top to bottom, breaking pages, and records every page's text."""
+    """Draws blocks top to bottom, breaking pages, and records every page's text.
 
-    def __init__(self, canvas: Canvas, style: Style):
-        self.c, self.s = canvas, style
-        self.texts: list[list[str]] = [[]]
+    `total` is the last page's number, for footers such as "Página 7 de 48".
+    """
+
+    def __init__(self, canvas: Canvas, style: Style, total: int):
+        self.c, self.s, self.total = canvas, style, total
+        self.texts: list[list[str]] = [[]]  # body lines, then the footer
+        self.heads: list[list[str]] = []  # the running header, above the body
         self.y = style.page[1] - style.top
+        self.header()
 
     @property
     def room(self) -> float:
@@ -84,39 +94,69 @@ class Pager:
 
     @property
     def at_top(self) -> bool:
-        """True before anything was drawn on the page: no leading space there."""
+        """True before any body text was drawn on the page: no leading space there."""
         return not self.texts[-1]
+
+    @property
+    def number(self) -> int:
+        """The printed number of the current page."""
+        return self.s.first_page + len(self.texts) - 1
+
+    @property
+    def accent(self) -> tuple[float, float, float]:
+        """Colour of headings and page furniture: the accent, or black in black-heading styles."""
+        return self.s.heading_rgb if self.s.headings.coloured else BLACK
 
     def finish(self) -> list[str]:
         """Close the last page and return the page texts."""
         self.footer()
         self.c.showPage()
         self.c.save()
-        return ["\n".join(lines) for lines in self.texts]
+        return ["\n".join([*head, *body]) for head, body in zip(self.heads, self.texts)]
 
     def new_page(self) -> None:
-        """Footer, page break, and a fresh text list."""
+        """Footer, page break, a fresh text list, and the next page's header."""
         self.footer()
         self.c.showPage()
         self.texts.append([])
         self.y = self.s.page[1] - self.s.top
+        self.header()
+
+    def header(self) -> None:
+        """Running header in the top margin, rule under it."""
+        y = self.s.page[1] - self.s.top * 0.55
+        self.heads.append([self.running(self.s.header, y, y - 4)] if self.s.header else [])
 
     def footer(self) -> None:
-        """Running footer with the page number on the outer side, as the catalogue prints it."""
-        s, c = self.s, self.c
-        n = s.first_page + len(self.texts) - 1
-        y = s.bottom * 0.5
-        c.setStrokeColorRGB(*s.heading_rgb)
-        c.setLineWidth(0.6)
-        c.line(s.left, y + 11, s.page[0] - s.right, y + 11)
-        c.setFillColorRGB(*s.heading_rgb)
-        c.setFont("VeraBd", 8)
-        if n % 2:
-            c.drawRightString(s.page[0] - s.right, y, f"{FOOTER}   {n}")
-            self.texts[-1].append(f"{FOOTER} {n}")
+        """Running footer in the bottom margin, rule over it."""
+        if self.s.footer:
+            y = self.s.bottom * 0.5
+            self.texts[-1].append(self.running(self.s.footer, y, y + 11))
+
+    def running(self, line: RunningLine, y: float, rule_y: float) -> str:
+        """Draw a running header or footer at baseline `y`; returns it as read."""
+        s, c, n = self.s, self.c, self.number
+        right = s.page[0] - s.right
+        if line.rule:
+            c.setStrokeColorRGB(*self.accent)
+            c.setLineWidth(0.6)
+            c.line(s.left, rule_y, right, rule_y)
+        c.setFillColorRGB(*self.accent)
+        c.setFont(s.font.face(bold=line.bold), line.size)
+        parts = line.text.format(n=n, total=self.total).split("   ")
+        if line.align == "outer" and not n % 2:
+            parts.reverse()
+        text = "   ".join(parts)
+        if line.align == "spread":
+            c.drawString(s.left, y, parts[0])
+            c.drawRightString(right, y, "   ".join(parts[1:]))
+        elif line.align == "center":
+            c.drawCentredString(s.left + s.width / 2, y, text)
+        elif line.align == "right" or (line.align == "outer" and n % 2):
+            c.drawRightString(right, y, text)
         else:
-            c.drawString(s.left, y, f"{n}   {FOOTER}")
-            self.texts[-1].append(f"{n} {FOOTER}")
+            c.drawString(s.left, y, text)
+        return " ".join(text.split())
 
     def place(self, block: Block) -> None:
         """Draw one block at the current position."""
@@ -129,37 +169,81 @@ class Pager:
                 self.tiles(block)
             case Checks():
                 self.checks(block)
-            case KeepTogether(lines=n):
-                if not self.at_top and self.room < n * self.s.leading:
+            case AreaTitle():
+                self.area_title(block)
+            case KeepTogether(lines=n, ficha=ficha):
+                if not self.at_top and ((ficha and self.s.new_page) or self.room < n * self.s.leading):
                     self.new_page()
 
     def paragraph(self, p: Para) -> None:
         """Body or heading paragraph; a heading needs room for three lines after it."""
         s = self.s
+        if p.heading and s.headings.upper:
+            p = restyle(p, upper=True)
         size = s.size * (1.08 if p.heading else 1)
-        lines = wrap(p, s.width, size)
+        lines = wrap(p, s.width, size, s.font)
         lead = s.leading * size / s.size
         need = lead * (len(lines) + 3 if p.heading else min(len(lines), 2))
         if not self.at_top and self.room < need + p.space_before * s.leading:
             self.new_page()
         if not self.at_top:
             self.y -= p.space_before * s.leading
-        rgb = s.heading_rgb if p.heading else (0, 0, 0)
+        rgb = self.accent if p.heading else BLACK
         for line in lines:
             if self.room < lead:
                 self.new_page()
             self.y -= lead
             draw_line(self.c, line, s.left, self.y + lead * 0.22, s.width, rgb)
             self.texts[-1].append(line.text)
+        if p.heading and s.headings.rule:
+            self.c.setStrokeColorRGB(*rgb)
+            self.c.setLineWidth(0.5)
+            rule_y = self.y + lead * 0.22 - 0.3 * size
+            self.c.line(s.left, rule_y, s.left + s.width, rule_y)
+
+    def area_title(self, a: AreaTitle) -> None:
+        """The area title as a heading, as a banner in the flow, or as a banner alone on a divider page."""
+        s = self.s
+        title = Para((Run(a.text, bold=True),), align="left", heading=True, space_before=0.5)
+        if not s.area.banner:
+            self.paragraph(title)
+        elif not s.area.divider:
+            self.banner(title, 1.08)
+        else:
+            if not self.at_top:
+                self.new_page()
+            self.y -= (self.room - 4 * s.leading) * 0.4
+            self.banner(title, 1.5)
+            self.new_page()
+
+    def banner(self, title: Para, scale: float) -> None:
+        """White bold text on a full-width rectangle filled with the accent colour."""
+        s, c = self.s, self.c
+        size, lead, pad = s.size * scale, s.leading * scale, 1.5 * s.pad
+        lines = wrap(title, s.width - 2 * pad, size, s.font)
+        height = len(lines) * lead + 2 * pad
+        if not self.at_top and self.room < height + 4 * s.leading:
+            self.new_page()
+        if not self.at_top:
+            self.y -= title.space_before * s.leading
+        c.setFillColorRGB(*s.heading_rgb)
+        c.rect(s.left, self.y - height, s.width, height, stroke=0, fill=1)
+        y = self.y - pad
+        for line in lines:
+            y -= lead
+            draw_line(c, line, s.left + pad, y + lead * 0.22, s.width - 2 * pad, (1.0, 1.0, 1.0))
+            self.texts[-1].append(line.text)
+        self.y -= height
 
     def table(self, t: Table) -> None:
-        """A ruled table; rows too tall for the page continue on the next one."""
+        """A table; rows too tall for the page continue on the next one."""
         s = self.s
         if not self.at_top:
             self.y -= 0.5 * s.leading
         widths = [f * s.width for f in t.col_fracs]
+        bold = t.label_col and (s.summary if t.summary else s.fichas).bold_first
         for i, row in enumerate(t.rows):
-            cells, first = row_cells(row, widths, s), True
+            cells, first = row_cells(row, widths, s, bold), True
             while any(cells):
                 height = max(len(c) for c in cells) * s.leading + 2 * s.pad
                 # a shaded header row stays with the first two lines of the row under it
@@ -178,6 +262,8 @@ class Pager:
     def row_part(self, t: Table, row: Row, cells: list[list[Line]], widths: list[float], centre: bool) -> None:
         """Draw the lines of one row (or the part of it on this page) with fill and rules."""
         s, c = self.s, self.c
+        look = s.summary if t.summary else s.fichas
+        vcenter = s.vcenter_codes if t.summary else s.vcenter_labels
         if row.span:
             widths = [sum(widths)]
         height = max(len(x) for x in cells) * s.leading + 2 * s.pad
@@ -185,17 +271,22 @@ class Pager:
         c.setLineWidth(0.5)
         c.setStrokeColorRGB(0.25, 0.25, 0.25)
         for i, (lines, w) in enumerate(zip(cells, widths)):
-            if row.shaded or row.span or (t.label_col and i == 0):
+            label = t.label_col and i == 0 and not row.span
+            if ((row.shaded or row.span) and look.shade_header) or (label and look.shade_first):
                 c.setFillColorRGB(*s.shade_rgb)
                 c.rect(x, top - height, w, height, stroke=0, fill=1)
             y = top - s.pad
-            if centre and t.label_col and i == 0 and s.vcenter_labels:
+            if centre and label and vcenter:
                 y -= (height - 2 * s.pad - len(lines) * s.leading) / 2
             for line in lines:
                 y -= s.leading
-                draw_line(c, line, x + s.pad, y + s.leading * 0.22, w - 2 * s.pad, (0, 0, 0))
-            c.rect(x, top - height, w, height, stroke=1, fill=0)
+                draw_line(c, line, x + s.pad, y + s.leading * 0.22, w - 2 * s.pad, BLACK)
+            if look.rules == "grid":
+                c.rect(x, top - height, w, height, stroke=1, fill=0)
             x += w
+        if look.rules == "rows":
+            c.line(s.left, top, x, top)
+            c.line(s.left, top - height, x, top - height)
         self.y -= height
         self.texts[-1].extend(row_text(cells))
 
@@ -221,37 +312,68 @@ class Pager:
                     self.c.rect(x + side * (0.25 + 0.18 * k), self.y + side * 0.2, side * 0.1, h, stroke=0, fill=1)
 
     def checks(self, ch: Checks) -> None:
-        """One line of check boxes; the tick is drawn, only the labels are text."""
+        """One line of choices, each marked in the style's way: a drawn box (graphics only) or printed marks."""
         s, c = self.s, self.c
         if self.room < 1.6 * s.leading:
             self.new_page()
         self.y -= 1.3 * s.leading
-        x, box = s.left, s.size * 0.9
+        x, box, face = s.left, s.size * 0.9, s.font.face()
         c.setStrokeColorRGB(0, 0, 0)
         c.setLineWidth(0.7)
+        words = []
         for label, ticked in ch.items:
-            c.rect(x, self.y, box, box, stroke=1, fill=0)
-            if ticked:
-                c.line(x + 2, self.y + box * 0.5, x + box * 0.4, self.y + 2)
-                c.line(x + box * 0.4, self.y + 2, x + box - 1, self.y + box - 1)
+            if s.ticks in ("box_tick", "box_cross"):
+                self.box(x, box, ticked)
+                lead = box + 5
+            elif mark := TEXT_MARKS[s.ticks][not ticked]:
+                mark_face = symbol_face(face, mark)
+                c.setFillColorRGB(0, 0, 0)
+                c.setFont(mark_face, s.size)
+                c.drawString(x, self.y + 1, mark + " ")
+                lead = pdfmetrics.stringWidth(mark + " ", mark_face, s.size)
+                words.append(mark)
+            else:
+                lead = 0
             c.setFillColorRGB(0, 0, 0)
-            c.setFont("Vera", s.size)
-            c.drawString(x + box + 5, self.y + 1, label)
-            x += box + 5 + pdfmetrics.stringWidth(label, "Vera", s.size) + 30
-        self.texts[-1].append(" ".join(label for label, _ in ch.items))
+            c.setFont(face, s.size)
+            c.drawString(x + lead, self.y + 1, label)
+            x += lead + pdfmetrics.stringWidth(label, face, s.size) + 30
+            words.append(label)
+        self.texts[-1].append(" ".join(words))
+
+    def box(self, x: float, side: float, ticked: bool) -> None:
+        """A drawn check box, ticked or crossed out when chosen."""
+        c, y = self.c, self.y
+        c.rect(x, y, side, side, stroke=1, fill=0)
+        if ticked and self.s.ticks == "box_tick":
+            c.line(x + 2, y + side * 0.5, x + side * 0.4, y + 2)
+            c.line(x + side * 0.4, y + 2, x + side - 1, y + side - 1)
+        elif ticked:
+            c.line(x + 1.5, y + 1.5, x + side - 1.5, y + side - 1.5)
+            c.line(x + 1.5, y + side - 1.5, x + side - 1.5, y + 1.5)
 
 
-def row_cells(row: Row, widths: list[float], s: Style) -> list[list[Line]]:
+def symbol_face(face: str, mark: str) -> str:
+    """`face` if it has the mark's glyphs, else the symbol font a word processor would fall back on."""
+    if has_glyphs(face, mark):
+        return face
+    register(FONTS[SYMBOLS])
+    return FONTS[SYMBOLS].face()
+
+
+def row_cells(row: Row, widths: list[float], s: Style, bold_labels: bool) -> list[list[Line]]:
     """Wrap every cell of a row; a blank line separates paragraphs spaced apart in a cell."""
     if row.span:
         widths = [sum(widths)]
     cells = []
-    for paras, w in zip(row.cells, widths):
+    for col, (paras, w) in enumerate(zip(row.cells, widths)):
         lines: list[Line] = []
         for i, p in enumerate(paras):
+            if col == 0 and bold_labels and not row.span:
+                p = restyle(p, bold=True)
             if i and p.space_before:
                 lines.append(Line((), 0.0, True, "left", s.size, i))
-            lines += wrap(p, w - 2 * s.pad, s.size, i)
+            lines += wrap(p, w - 2 * s.pad, s.size, s.font, i)
         cells.append(lines)
     return cells
 
@@ -291,13 +413,20 @@ def draw_line(c: Canvas, line: Line, x: float, y: float, width: float, rgb: tupl
         x += pdfmetrics.stringWidth(text, face, line.size) + gap
 
 
-def render_blocks(blocks: list[Block], out, seed: int) -> list[str]:
+def draw(blocks: list[Block], out, style: Style, total: int) -> list[str]:
     """Lay out and draw all blocks into `out` (path or file); returns the page texts."""
-    register_fonts()
-    style = style_for(seed)
     canvas = Canvas(out, pagesize=style.page, invariant=1, pageCompression=1)
     canvas.setTitle("Catálogo de Lecciones Aprendidas y Buenas Prácticas")
-    pager = Pager(canvas, style)
+    pager = Pager(canvas, style, total)
     for block in blocks:
         pager.place(block)
     return pager.finish()
+
+
+def render_blocks(blocks: list[Block], out, style: Style) -> list[str]:
+    """Draw the document; a footer that prints the last page's number first needs a dry run to count pages."""
+    register(style.font)
+    total = 0
+    if any("{total}" in line.text for line in (style.header, style.footer) if line):
+        total = style.first_page + len(draw(blocks, io.BytesIO(), style, 0)) - 1
+    return draw(blocks, out, style, total)

@@ -1,11 +1,11 @@
 """The printed page as a list of blocks: what content.py builds and layout.py draws.
 
-Keeping the document abstract lets one record → blocks mapping serve every geometry
-(the seeded Style decides sizes and widths when the blocks are laid out).
+Keeping the document abstract lets one record → blocks mapping serve every family and
+geometry (the seeded Style decides faces, sizes, rules and widths when the blocks are laid out).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 Align = Literal["justify", "left", "center"]
@@ -22,7 +22,8 @@ class Run:
 
 @dataclass(frozen=True)
 class Para:
-    """A paragraph; `heading` paragraphs are coloured, slightly larger and kept with what follows."""
+    """A paragraph; `heading` paragraphs are slightly larger, set in the style's heading look, and
+    kept with what follows."""
 
     runs: tuple[Run, ...]
     align: Align = "justify"
@@ -41,11 +42,13 @@ class Row:
 
 @dataclass(frozen=True)
 class Table:
-    """A ruled table; `label_col` marks a label | value table whose first column is shaded."""
+    """A table; `label_col` marks a first column of labels (or codes) that the style may shade,
+    embolden or centre vertically; `summary` selects the style's look for the area summary."""
 
     rows: tuple[Row, ...]
     col_fracs: tuple[float, ...]
     label_col: bool = False
+    summary: bool = False
 
 
 @dataclass(frozen=True)
@@ -58,25 +61,42 @@ class Tiles:
 
 @dataclass(frozen=True)
 class Checks:
-    """A row of check boxes ("Tipo de lección"): the tick is a graphic, only labels are text."""
+    """A row of check boxes ("Tipo de lección"): labels with ticked or not; the style draws the marks."""
 
     items: tuple[tuple[str, bool], ...]
 
 
 @dataclass(frozen=True)
+class AreaTitle:
+    """An area's numbered title: coloured text, a banner, or a banner on a divider page."""
+
+    text: str
+
+
+@dataclass(frozen=True)
 class KeepTogether:
-    """Start a new page unless `lines` lines of body text still fit: keeps a ficha header whole."""
+    """Start a new page unless `lines` lines of body text still fit: keeps a ficha header whole.
+
+    `ficha` marks the start of a ficha, which some styles always put on a new page.
+    """
 
     lines: float
+    ficha: bool = False
 
 
-Block = Para | Table | Tiles | Checks | KeepTogether
-
+Block = Para | Table | Tiles | Checks | AreaTitle | KeepTogether
 
 
 def para(*runs: Run | str, **kw) -> Para:
     """Shorthand: plain strings become regular runs."""
     return Para(tuple(Run(r) if isinstance(r, str) else r for r in runs), **kw)
+
+
+def restyle(p: Para, *, bold: bool | None = None, upper: bool = False) -> Para:
+    """The same paragraph with every run made bold or upper case, as a style prints it."""
+    runs = tuple(replace(r, text=r.text.upper() if upper else r.text, bold=r.bold if bold is None else bold)
+                 for r in p.runs)
+    return replace(p, runs=runs)
 
 
 def heading(text: str) -> Para:

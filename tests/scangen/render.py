@@ -5,6 +5,8 @@ import hashlib
 import json
 import shutil
 import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -13,6 +15,7 @@ from typing import Literal
 from .content import document_blocks
 from .degrade import LEVELS, scan_pdf
 from .layout import render_blocks
+from .style import HOUSE_STYLES, style_for
 
 ScanLevel = Literal["digital", "clean", "typical", "poor"]
 DEFAULT_CACHE = Path(__file__).resolve().parents[1] / ".cache" / "scangen"
@@ -43,11 +46,35 @@ def printed(records: list[dict]) -> list[dict]:
     return [{k: v for k, v in r.items() if not k.startswith("_")} for r in records]
 
 
-def cache_key(records: list[dict], resumen: list[dict], level: str, seed: int) -> str:
-    """Key of one rendering: its inputs, level, seed and generator version."""
-    inputs = [printed(records), resumen, level, seed, generator_version()]
+def cache_key(records: list[dict], resumen: list[dict], *params: object) -> str:
+    """Key of one rendering: its inputs, its parameters (level, seed, family, …) and generator version."""
+    inputs = [printed(records), resumen, *params, generator_version()]
     payload = json.dumps(inputs, sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(payload.encode()).hexdigest()[:32]
+
+
+@contextmanager
+def entry_for(cache_dir: Path | None, key: str, fill: Callable[[Path], None]) -> Iterator[Path]:
+    """The folder holding one rendering: the cached one, or `fill`ed now (and only for now if no cache)."""
+    if cache_dir is None:
+        with tempfile.TemporaryDirectory() as tmp:
+            entry = Path(tmp) / "entry"
+            entry.mkdir()
+            fill(entry)
+            yield entry
+        return
+    entry = Path(cache_dir) / key
+    if not entry.is_dir():
+        entry.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=entry.parent) as tmp:
+            built = Path(tmp) / "entry"
+            built.mkdir()
+            fill(built)
+            try:
+                built.rename(entry)  # atomic: a reader never sees half an entry
+            except OSError:  # a concurrent run stored the same entry first
+                pass
+    yield entry
 
 
 def render_pdf(
@@ -57,42 +84,33 @@ def render_pdf(
     *,
     level: ScanLevel = "digital",
     seed: int = 0,
+    family: str = "catalogo",
     cache_dir: Path | None = DEFAULT_CACHE,
 ) -> RenderResult:
-    """Render fichas (gold JSON format) and their summary rows to `out`.
+    """Render fichas (gold JSON format) and their summary rows to `out` in a family's house style.
 
-    `digital` keeps the text layer; the other levels are image-only scans. The same inputs
-    and seed give the same pixels and bytes. `cache_dir=None` always renders afresh.
+    `digital` keeps the text layer; the other levels are image-only scans. The same inputs,
+    family and seed give the same pixels and bytes. `cache_dir=None` always renders afresh.
     """
     if level != "digital" and level not in LEVELS:
         raise ValueError(f"unknown level {level!r}: digital, {', '.join(LEVELS)}")
+    if family not in HOUSE_STYLES:
+        raise ValueError(f"unknown family {family!r}: {', '.join(HOUSE_STYLES)}")
     out, dpi = Path(out), (LEVELS[level].dpi if level in LEVELS else None)
-    if cache_dir is None:
-        with tempfile.TemporaryDirectory() as tmp:
-            return finish(build(Path(tmp), records, resumen, level, seed), out, level, dpi)
-    entry = Path(cache_dir) / cache_key(records, resumen, level, seed)
-    if not entry.is_dir():
-        entry.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryDirectory(dir=entry.parent) as tmp:
-            built = build(Path(tmp), records, resumen, level, seed)
-            try:
-                built.rename(entry)  # atomic: a reader never sees half an entry
-            except OSError:  # a concurrent run stored the same entry first
-                pass
-    return finish(entry, out, level, dpi)
+    key = cache_key(records, resumen, level, seed, family)
+    with entry_for(cache_dir, key, lambda entry: build(entry, records, resumen, level, seed, family)) as entry:
+        return finish(entry, out, level, dpi)
 
 
-def build(folder: Path, records: list[dict], resumen: list[dict], level: str, seed: int) -> Path:
-    """Render into `folder/entry`: doc.pdf and texts.json."""
-    entry = folder / "entry"
-    entry.mkdir()
+def build(entry: Path, records: list[dict], resumen: list[dict], level: str, seed: int, family: str) -> None:
+    """Render into the folder `entry`: doc.pdf and texts.json."""
+    style = style_for(seed, family)
     digital = entry / ("doc.pdf" if level == "digital" else "digital.pdf")
-    texts = render_blocks(document_blocks(printed(records), resumen, seed), str(digital), seed)
+    texts = render_blocks(document_blocks(printed(records), resumen, seed, style), str(digital), style)
     if level != "digital":
         scan_pdf(digital, entry / "doc.pdf", level, seed)
         digital.unlink()
     (entry / "texts.json").write_text(json.dumps(texts, ensure_ascii=False), "utf-8")
-    return entry
 
 
 def finish(entry: Path, out: Path, level: str, dpi: int | None) -> RenderResult:
