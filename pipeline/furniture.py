@@ -9,6 +9,7 @@ number alone on its line).
 """
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from itertools import groupby
@@ -20,9 +21,11 @@ from extractors.template import Template
 from pipeline.records import Line
 from pipeline.text import fold
 
-BAND_LINES = 3
+BAND_LINES = 2
 """Lines at each end of a page (by position) where running headers and footers are printed
 (a fifth of a short page's lines)."""
+REPEATED_SHARE = 0.4
+MIN_PAGES = 3
 SAME_FURNITURE = 85
 """rapidfuzz ratio of two lines' letters for them to be one running header read twice by OCR."""
 MIN_LETTERS = 4
@@ -39,7 +42,7 @@ ANYWHERE_LETTERS = 15
 
 def drop_page_furniture(lines: list[Line], template: Template) -> list[Line]:
     """The document's lines without its page furniture and footnotes."""
-    repeated = repeated_furniture(lines, template)
+    repeated = repeated_furniture(lines, template) | page_numbers(lines)
     kept = [l for l in lines if not any(p.match(l.text) for p in template.furniture) and l not in repeated]
     if template.footnote is None:
         return kept
@@ -57,15 +60,15 @@ def repeated_furniture(lines: list[Line], template: Template) -> set[Line]:
     """Lines that repeat, digits aside, at the top or at the bottom of enough of the pages and
     seldom anywhere else.
 
-    Enough is two pages for a line as long as a running title (OCR drops many of them), a
-    quarter of the pages for a short one ("No aplica" may end two pages by chance). A catalogue
-    repeats much of its own text in every ficha (labels, the Pacto Mundial's objectives, "OIM,
-    Socios Implementadores."), but at no fixed place on the page: a line seen elsewhere on more
-    than a quarter as many pages as at one end of the page is content. So is a line that opens
-    with a template label or heading, or carries a ficha code.
+    Running headers and footers are printed on (nearly) every page: enough is REPEATED_SHARE
+    of the pages with text, and at least three. A catalogue repeats much of its own text in
+    every ficha (labels, the Pacto Mundial's objectives, "OIM, Socios Implementadores.", one
+    project's goal), at no fixed place on the page: a line seen elsewhere on more than a
+    quarter as many pages as at one end of the page is content. So is a line that opens with
+    a template label or heading, or carries a ficha code.
     """
     pages = {page: [l for l in group if l.text.strip()] for page, group in groupby(lines, key=lambda l: l.page)}
-    quarter = max(2, -(-sum(1 for p in pages.values() if p) // 4))
+    needed = max(MIN_PAGES, math.ceil(REPEATED_SHARE * sum(1 for p in pages.values() if p)))
     labels = heading_matcher(template)
     headings = [_letters(h) for h in _headings(template)]
     clusters: list[_Cluster] = []
@@ -82,7 +85,7 @@ def repeated_furniture(lines: list[Line], template: Template) -> set[Line]:
                 clusters.append(cluster)
             where = cluster.top if line in top else cluster.bottom if line in bottom else cluster.middle
             where.add(number)
-    furniture = [c.key for c in clusters if c.is_furniture(2 if len(c.key) >= ANYWHERE_LETTERS else quarter)]
+    furniture = [c.key for c in clusters if c.is_furniture(needed)]
     if not furniture:
         return set()
     found: set[Line] = set()
@@ -94,6 +97,19 @@ def repeated_furniture(lines: list[Line], template: Template) -> set[Line]:
                 continue
             if any(fuzz.ratio(f, key) >= SAME_FURNITURE for f in furniture):
                 found.add(line)
+    return found
+
+
+_PAGE_NUMBER = re.compile(r"^[^\w]*\d{1,3}[^\w]*$")
+
+
+def page_numbers(lines: list[Line]) -> set[Line]:
+    """A page number however it is dressed ("— 19 —", "[19]", "·19·"): a line of one short
+    number and signs only, at a page's top or bottom."""
+    found: set[Line] = set()
+    for _, group in groupby(lines, key=lambda l: l.page):
+        top, bottom = _ends([l for l in group if l.text.strip()])
+        found.update(l for l in top + bottom if _PAGE_NUMBER.match(l.text.strip()))
     return found
 
 

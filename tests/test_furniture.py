@@ -93,3 +93,24 @@ def test_labels_and_section_headings_at_page_tops_are_content(template):
                   Line("Relación con el Pacto Mundial para la Migración Segura", page)]
     kept = drop_page_furniture(lines, template)
     assert len(kept) == len(lines)
+
+
+def test_a_content_line_that_opens_two_pages_of_a_long_document_stays(template):
+    """Two fichas that share a project goal may each open a page with it: content repeats by
+    chance on a few pages, furniture on most."""
+    goal = "Meta: Provisión de apoyo para promover su inserción en el mercado laboral."
+    lines = []
+    for page in range(1, 11):
+        lines.append(Line("Catálogo de buenas prácticas · Página %d" % page, page, (60.0, 30.0, 500.0, 40.0)))
+        body = [goal] if page in (4, 7) else []
+        body += [f"Línea {k} de la página {page}: las ferias reunieron a {page * k} empresas." for k in range(1, 9)]
+        lines += [Line(t, page, (60.0, 60.0 + 14 * i, 500.0, 72.0 + 14 * i)) for i, t in enumerate(body)]
+    kept = [l.text for l in drop_page_furniture(lines, template)]
+    assert kept.count(goal) == 2
+    assert not any(t.startswith("Catálogo") for t in kept)
+
+
+@pytest.mark.parametrize("number", ["— 19 —", "- 19 -", "[19]", "19"])
+def test_a_page_number_however_dressed_is_dropped(template, number):
+    lines = [Line(f"Texto {k} de la página.", 1) for k in range(6)] + [Line(number, 1)]
+    assert [l.text for l in drop_page_furniture(lines, template)] == [l.text for l in lines[:-1]]
