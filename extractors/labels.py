@@ -82,8 +82,19 @@ class LabelMatcher:
                 else:
                     hit = self._match_prefix(label, stripped, line_sq, index, heads)
                 if hit:
-                    return hit
+                    return hit if heads else self._longer_head(label, hit, stripped, line_sq, index)
         return None
+
+    def _longer_head(self, label: _Label, hit: LabelHit, line: str, line_sq: str, index: list[int]) -> LabelHit:
+        """A longer label that opens with this one, its head printed on this line, wins: the
+        heading "Condiciones y contexto relevantes: limitaciones o" / "consejos en términos de
+        ..." is one heading cut in two, not a heading and then the label "Consejos ..."."""
+        for longer in self._labels:
+            if longer.squashed != label.squashed and longer.squashed.startswith(label.squashed):
+                head = self._match_prefix(longer, line, line_sq, index, True)
+                if head is not None and len(head.rest) < len(hit.rest):
+                    return head
+        return hit
 
     def keys(self) -> set[str]:
         return {label.key for label in self._labels}

@@ -127,9 +127,11 @@ def _read_events(lines: list[Line], codigo: str, matcher: LabelMatcher,
             spans.append(Span(STOP))
             continue
         title_match = title.match(text)
-        hit = None if title_match else matcher.match(text)
-        if not title_match and not hit:
+        if after_head is not None and not title_match:  # the rest of a heading cut in two lines
             text = strip_junk(text[matcher.tail_length(text, after_head=after_head):])
+        hit = None if title_match else matcher.match(text)
+        if not title_match and not hit and after_head is None:
+            text = strip_junk(text[matcher.tail_length(text):])
             hit = matcher.match(text)
         if not title_match and not hit and (near := matcher.near(text)) is not None and near.key in unread:
             unread.discard(near.key)

@@ -336,3 +336,22 @@ Relación con ODS
     assert got["potencial_replicacion"] == ("Los municipios de frontera y las redes de salud comunitaria, con "
                                             "apoyo técnico de la cooperación internacional.")
     assert got["vinculos_institucion"].startswith("Las brigadas acercan")
+
+
+def test_a_heading_cut_in_two_lines_is_one_heading_not_a_label_after_it(template):
+    """An upper-case heading wrapped where a label's words start ("CONSEJOS EN TÉRMINOS DE
+    APLICABILIDAD ..." is the rest of the heading, not the run-in label)."""
+    got = values(
+        """
+BP3_GF: Abrir ventanillas móviles en los pasos fronterizos.
+HALLAZGO
+Las ventanillas reducen los tiempos de espera.
+CONDICIONES Y CONTEXTO RELEVANTES: LIMITACIONES O
+CONSEJOS EN TÉRMINOS DE APLICABILIDAD Y REPLICABILIDAD
+Contexto: En la frontera norte hay mucha demanda.
+Consejos en términos de aplicabilidad: Coordinar con las autoridades locales.
+""",
+        template,
+    )
+    assert got["consejos_aplicabilidad"] == "Coordinar con las autoridades locales."
+    assert got["hallazgo"] == "Las ventanillas reducen los tiempos de espera."
