@@ -69,6 +69,19 @@ class Report:
         return "\n".join(rows)
 
 
+def merge_reports(reports: list[Report]) -> Report:
+    """One report over the fields of several (sets read apart, scored together)."""
+    merged = Report()
+    for report in reports:
+        for key, oks in report.per_field.items():
+            merged.per_field[key].extend(oks)
+        merged.scored += report.scored
+        merged.missing += report.missing
+        merged.spurious += report.spurious
+        merged.errors += report.errors
+    return merged
+
+
 def score_fichas(fichas: list[Ficha], gold: list[dict]) -> Report:
     report = Report()
     by_code = {f.codigo: f for f in fichas}

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.bench.textmetrics import cer, false_corrections, wer
+from tests.scangen import FAMILIES, HELD_OUT_FAMILY
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -36,15 +37,19 @@ def test_quick_benchmark_reports_every_measure(tmp_path):
     assert done.returncode == 0, done.stderr
     result = json.loads((tmp_path / "quick.json").read_text(encoding="utf-8"))
     sets = {s["name"]: s for s in result["sets"]}
-    assert set(sets) == {"legacy", "pairs", "scans-typical"}
-    for name in ("legacy", "scans-typical"):
+    digital = {f"digital/{family}/{content}" for family in FAMILIES for content in ("seen", "unseen")}
+    assert set(sets) == {"legacy", "pairs", "scans-typical/catalogo/seen", "scans-typical/catalogo/unseen"} | digital
+    for name in ("legacy", "scans-typical/catalogo/seen", f"digital/{HELD_OUT_FAMILY}/unseen"):
         s = sets[name]
         assert 0 <= s["accuracy"] <= 1 and s["fichas_found"] > 0
         assert set(s["calibration"]) == {"accuracy_at_high", "share_high", "wrong_below_low", "wrong_fields"}
         assert s["reliability"][0]["bin"].startswith("[0.00") and s["reliability"][-1]["bin"].endswith("1.00]")
         assert sum(b["fields"] for b in s["reliability"]) >= len(s["field_accuracy"])
         assert set(s["seconds"]) == {"ingest", "repair", "segment", "extract"}
-    scans = sets["scans-typical"]
+    # seen fichas are also read with their own area left out of what is learned; unseen ones need not
+    assert "accuracy_loao" in sets["legacy"] and set(sets["legacy"]["per_area"]) == {"AH", "ISE", "PC"}
+    assert "accuracy_loao" not in sets[f"digital/{HELD_OUT_FAMILY}/unseen"]
+    scans = sets["scans-typical/catalogo/seen"]
     assert 0 <= scans["cer_after_repair"] <= 1 and scans["false_corrections"]["correct_words"] > 0
     assert sets["pairs"]["cer_before_repair"] > 0
     baselines = {b["name"]: b for b in scans["baselines"]}
@@ -52,5 +57,9 @@ def test_quick_benchmark_reports_every_measure(tmp_path):
     for b in baselines.values():
         assert "skipped" in b or (b["seconds"] > 0 and 0 <= b["cer"] <= 1 and b["pipeline_throughput_ratio"] > 0)
     assert scans["cli"]["peak_memory_mb"] > 50
+    head = {row["kind"]: row for row in result["headline"]}
+    assert head["digital"]["held-out family, unseen fichas"]["fields"] > 0
+    assert head["legacy"]["other families, seen fichas, area left out"]["accuracy"] > 0
     table = (tmp_path / "quick.md").read_text(encoding="utf-8")
     assert "Side by side on the same" in table and "| legacy |" in table and "Reliability" in table
+    assert "held-out family, unseen fichas" in table

@@ -1,4 +1,4 @@
-"""CLI: run the benchmark sets, write out/bench/<name>.json and <name>.md, print the table."""
+"""CLI: run the benchmark sets, write out/bench/<name>.json and <name>.md, print the tables."""
 from __future__ import annotations
 
 import argparse
@@ -12,47 +12,60 @@ from pathlib import Path
 
 from pipeline.files import atomic_write_text
 from tests.bench.report import as_json, markdown
-from tests.bench.suite import Config, compare, legacy_set, pairs_set, scan_set
+from tests.bench.suite import Config, Templates, compare, generated_set, legacy_set, pairs_set
+from tests.scangen import FAMILIES
 
-QUICK_CODES = ("BP1_AH", "LA1_ISE")
-"""The --quick smoke run: one buena práctica and one lección, one level, every measure."""
+QUICK_CODES = ("BP1_AH", "LA1_ISE", "BP1_GF", "LA1_ME")
+"""The --quick smoke run: a buena práctica and a lección of the seen and of the unseen fichas."""
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m tests.bench", description=__doc__)
-    ap.add_argument("--quick", action="store_true", help="smoke run: two fichas, typical level only (about a minute)")
-    ap.add_argument("--levels", default="clean,typical,poor", help="scan levels to generate (default: %(default)s)")
-    ap.add_argument("--compare-level", default="typical", help="level whose pages also go through the baselines")
+    ap.add_argument("--quick", action="store_true",
+                    help="smoke run: four fichas, catalogo typical scans and every family's digital PDF (a few minutes)")
+    ap.add_argument("--levels", default=",".join(Config.levels),
+                    help="digital, legacy-gen (tesseract -l eng text of clean scans), clean, typical, poor (default: %(default)s)")
+    ap.add_argument("--families", default=",".join(FAMILIES), help="layout families (default: %(default)s)")
+    ap.add_argument("--contents", default="seen,unseen", help="seen (the gold fichas) and/or unseen (default: %(default)s)")
+    ap.add_argument("--compare-level", default="typical",
+                    help="level whose catalogo scans also go through the baselines, timed ('none': no comparison)")
     ap.add_argument("--seed", type=int, default=7, help="generator seed (default: %(default)s)")
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="processes for the baselines (default: cores)")
+    ap.add_argument("--no-ocr-cache", action="store_true", help="OCR every page again (the timed comparison always does)")
     ap.add_argument("--out", type=Path, default=Path("out/bench"), help="folder for the results (default: %(default)s)")
     ap.add_argument("--name", help="result file name (default: quick or default)")
     args = ap.parse_args(argv)
-    config = Config(tuple(args.levels.split(",")), args.compare_level, args.seed, None, args.jobs)
+    config = Config(tuple(args.levels.split(",")), tuple(args.families.split(",")), tuple(args.contents.split(",")),
+                    None if args.compare_level == "none" else args.compare_level, args.seed, None, args.jobs)
+    if args.no_ocr_cache:
+        config = replace(config, ocr_cache=None)
     if args.quick:
-        config = replace(config, levels=("typical",), compare_level="typical", codes=QUICK_CODES)
+        config = replace(config, levels=("digital", "typical"), codes=QUICK_CODES)
     name = args.name or ("quick" if args.quick else "default")
     command = "python -m tests.bench" + (" " + " ".join(argv if argv is not None else sys.argv[1:])).rstrip()
 
     started = time.perf_counter()
-    sets = [legacy_set(), pairs_set()]
-    compared = None
     with tempfile.TemporaryDirectory() as tmp:
+        templates = Templates(Path(tmp))
+        sets = [legacy_set(templates), pairs_set()]
         for level in config.levels:
-            print(f"[bench] scans at level {level} ...", file=sys.stderr, flush=True)
-            scan, pdfs, truths = scan_set(level, config, Path(tmp), against_cli=level == config.compare_level)
-            sets.append(scan)
-            if level == config.compare_level:
-                compared = (scan, pdfs, truths)
-        if compared:
-            print("[bench] baselines on the same pages ...", file=sys.stderr, flush=True)
-            compare(*compared, config.jobs)
-    rows = as_json(sets)
-    result = {"command": command, "seed": config.seed, "levels": list(config.levels), "codes": config.codes,
-              "jobs": config.jobs, "cores": os.cpu_count(), "seconds": time.perf_counter() - started,
-              "sets": rows}
+            for family in config.families:
+                if not config.wanted(level, family) or (args.quick and level != "digital" and family != "catalogo"):
+                    continue
+                for content in config.contents:
+                    print(f"[bench] {level} / {family} / {content} ...", file=sys.stderr, flush=True)
+                    timed = level == config.compare_level and family == "catalogo" and content == "seen"
+                    result, pdfs, truths = generated_set(level, family, content, config, Path(tmp), templates,
+                                                         against_cli=timed)
+                    sets.append(result)
+                    if timed:
+                        print("[bench] baselines on the same pages ...", file=sys.stderr, flush=True)
+                        compare(result, pdfs, truths, config.jobs)
+    result = {"command": command, "seed": config.seed, "levels": list(config.levels), "families": list(config.families),
+              "codes": config.codes, "jobs": config.jobs, "cores": os.cpu_count(),
+              "seconds": time.perf_counter() - started, **as_json(sets)}
     args.out.mkdir(parents=True, exist_ok=True)
-    text = markdown(rows, command)
+    text = markdown(result, command)
     atomic_write_text(args.out / f"{name}.json", json.dumps(result, ensure_ascii=False, indent=2))
     atomic_write_text(args.out / f"{name}.md", text)
     print(text)

@@ -19,7 +19,7 @@ from pipeline.files import atomic_write_text
 GOLD = Path(__file__).resolve().parents[1] / "data" / "gold"
 
 
-def gold_records(areas: list[str] | None = None) -> list[dict]:
+def seen_records(areas: list[str] | None = None) -> list[dict]:
     paths = sorted(GOLD.glob("*.json"))
     return [r for p in paths if areas is None or p.stem in areas
             for r in json.loads(p.read_text(encoding="utf-8"))["fichas"]]
@@ -32,7 +32,7 @@ def learned(records: list[dict]) -> Lengths:
 
 def lengths_without(area: str) -> Lengths:
     """The usual lengths as learned with one area's records left out."""
-    return learned([r for r in gold_records() if not r["codigo"].endswith("_" + area)])
+    return learned([r for r in seen_records() if not r["codigo"].endswith("_" + area)])
 
 
 def template_with(template: Template, lengths: Lengths, folder: Path) -> Template:
@@ -44,7 +44,7 @@ def template_with(template: Template, lengths: Lengths, folder: Path) -> Templat
 
 def main() -> int:
     areas = sorted(p.stem for p in GOLD.glob("*.json"))
-    text = dump_lengths(learned(gold_records()), f"the gold records of {', '.join(areas)} (tests/data/gold)")
+    text = dump_lengths(learned(seen_records()), f"the gold records of {', '.join(areas)} (tests/data/gold)")
     atomic_write_text(LENGTHS, text)
     print(f"written {LENGTHS}")
     return 0

@@ -2,9 +2,17 @@
 
 - legacy: the seed OCR text (part1) against the hand-checked gold;
 - pairs: the OCR of a ficha against its clean digital copy, before and after repair;
-- scans-<level>: the gold fichas rendered and degraded by tests/scangen, read by the whole
-  pipeline; on one level, the same page images also go through the plain tesseract CLI and
-  through OCRmyPDF + pdfplumber, in the same run.
+- generated sets, `<kind>/<family>/<content>`: fichas rendered by tests/scangen in a layout
+  family (`anuario` is kept out of all tuning), as a digital PDF, a scan at a level, or the
+  legacy text `tesseract -l eng` makes of a scan (`legacy-gen`); the content is either the gold
+  fichas (`seen`: the rules were written looking at them) or `tests/data/unseen` (never
+  looked at while writing rules);
+- on the catalogo family's typical scans the same page images also go through the plain
+  tesseract CLI and OCRmyPDF + pdfplumber, taking turns with fichas (the speed comparison).
+
+Every set of seen fichas is also scored leaving one area out: each area's fichas are read
+with what the extractor learns from hand-checked records (the fields' usual lengths)
+learned from the other two areas only (`loao`).
 """
 from __future__ import annotations
 
@@ -14,40 +22,62 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from extractors.template import DEFAULT_TEMPLATE, load_template
+from extractors.template import DEFAULT_TEMPLATE, Template, load_template
+from pipeline.cache import OcrCache
 from pipeline.evaluate import Report, score_fichas
 from pipeline.ingest import ingest
+from pipeline.reader import PageReader
+from pipeline.records import Document, Ficha
 from pipeline.run import extract_document, process_document, repair_lines, repairer_for
 from tests.bench.baselines import (TESSERACT_CLI_COMMAND, Baseline, fichas_cli, ocrmypdf_then_pdfplumber,
                                    page_images, tesseract_cli)
+from tests.bench.lengths import lengths_without, template_with
 from tests.bench.textmetrics import cer, false_corrections, wer
-from tests.scangen import render_pdf
+from tests.scangen import FAMILIES, HELD_OUT_FAMILY, render_legacy, render_pdf
 
 DATA = Path(__file__).resolve().parents[1] / "data"
-GOLD = {area: DATA / "gold" / f"{area}.json" for area in ("AH", "ISE", "PC")}
+CONTENT = {"seen": DATA / "gold", "unseen": DATA / "unseen"}
+AREAS = ("AH", "ISE", "PC")
+"""The areas of the seen fichas: each is left out once."""
 LEGACY_TEXT = DATA / "seeds" / "000_b033b46dcbce62bb.part1.txt"
 PAIRS = {"BP6_PC": "001_", "BP1_GN": "002_"}
 """Fichas with a clean digital copy among the seeds (file name prefix)."""
 STAGES = ("ingest", "repair", "segment", "extract")
+OCR_CACHE = Path(__file__).resolve().parents[1] / ".cache" / "bench-ocr.sqlite"
+"""Page OCR of the accuracy sets, kept between runs (the timed comparison never uses it)."""
 
 
 @dataclass
 class Config:
-    levels: tuple[str, ...] = ("clean", "typical", "poor")
-    compare_level: str = "typical"
-    """The level whose pages also go through the baselines."""
+    levels: tuple[str, ...] = ("digital", "legacy-gen", "clean", "typical", "poor")
+    families: tuple[str, ...] = FAMILIES
+    contents: tuple[str, ...] = ("seen", "unseen")
+    compare_level: str | None = "typical"
+    """The level whose catalogo scans also go through the baselines (None: no comparison)."""
     seed: int = 7
     codes: tuple[str, ...] | None = None
     """Only these fichas (all when None)."""
     jobs: int = os.cpu_count() or 1
+    ocr_cache: Path | None = OCR_CACHE
+
+    def wanted(self, level: str, family: str) -> bool:
+        """`clean` is measured on catalogo only (it tells little the other levels do not)."""
+        return level != "clean" or family == "catalogo"
 
 
 @dataclass
 class SetResult:
     name: str
+    kind: str = ""
+    family: str | None = None
+    content: str = "seen"
     documents: int = 0
     pages: int = 0
     report: Report | None = None
+    loao: Report | None = None
+    """Seen fichas, each area read with what was learned from the other two."""
+    per_area: dict[str, dict[str, float]] = field(default_factory=dict)
+    """Area → accuracy read with everything learned (`seen`) and with the area left out (`loao`)."""
     seconds: dict[str, float] = field(default_factory=dict)
     cer_before: float | None = None
     cer_after: float | None = None
@@ -60,29 +90,65 @@ class SetResult:
     """Document by document, fichas' seconds and then the tesseract CLI's on the same pages."""
 
 
-def gold_records(codes: tuple[str, ...] | None) -> dict[str, tuple[list[dict], list[dict]]]:
-    """Per area: (fichas, summary rows), limited to `codes`."""
+def content_records(content: str, codes: tuple[str, ...] | None) -> dict[str, tuple[list[dict], list[dict]]]:
+    """Per area: (fichas, summary rows) of the seen or unseen records, limited to `codes`."""
     out = {}
-    for area, path in GOLD.items():
-        gold = json.loads(path.read_text(encoding="utf-8"))
-        fichas = [f for f in gold["fichas"] if codes is None or f["codigo"] in codes]
+    for path in sorted(CONTENT[content].glob("*.json")):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        fichas = [f for f in data["fichas"] if codes is None or f["codigo"] in codes]
         if fichas:
             wanted = {f["codigo"] for f in fichas}
-            out[area] = (fichas, [r for r in gold["resumen"] if r["codigo"] in wanted])
+            out[path.stem] = (fichas, [r for r in data["resumen"] if r["codigo"] in wanted])
     return out
 
 
-def legacy_set() -> SetResult:
+def gold_records(codes: tuple[str, ...] | None) -> dict[str, tuple[list[dict], list[dict]]]:
+    return content_records("seen", codes)
+
+
+class Templates:
+    """The template as shipped, and one per area that learned nothing from that area."""
+
+    def __init__(self, folder: Path):
+        self.all = load_template()
+        self._folder = folder
+        self._without: dict[str, Template] = {}
+
+    def without(self, area: str) -> Template:
+        if area not in self._without:
+            self._without[area] = template_with(self.all, lengths_without(area), self._folder)
+        return self._without[area]
+
+
+def _area(codigo: str) -> str:
+    return codigo.rsplit("_", 1)[1]
+
+
+def _score_loao(out: SetResult, seen: list[Ficha], loao: list[Ficha], gold: list[dict]) -> None:
+    """The set's reports with everything learned and with each area left out, and per area."""
+    out.report, out.loao = score_fichas(seen, gold), score_fichas(loao, gold)
+    for area in sorted({_area(g["codigo"]) for g in gold}):
+        mine = [g for g in gold if _area(g["codigo"]) == area]
+        out.per_area[area] = {"seen": score_fichas([f for f in seen if _area(f.codigo) == area], mine).accuracy,
+                              "loao": score_fichas([f for f in loao if _area(f.codigo) == area], mine).accuracy}
+
+
+def legacy_set(templates: Templates) -> SetResult:
     """Field accuracy on the whole seed OCR text, whose fichas the gold describes."""
-    template, repairer = load_template(), repairer_for(DEFAULT_TEMPLATE)
-    result = process_document(LEGACY_TEXT, template, repairer)
+    repairer = repairer_for(DEFAULT_TEMPLATE)
+    result = process_document(LEGACY_TEXT, templates.all, repairer)
     gold = [f for fichas, _ in gold_records(None).values() for f in fichas]
-    return SetResult("legacy", 1, result.pages, score_fichas(result.fichas, gold), dict(result.seconds))
+    document = ingest(LEGACY_TEXT)
+    loao = [f for area in AREAS
+            for f in extract_document(document, templates.without(area), repairer).fichas if _area(f.codigo) == area]
+    out = SetResult("legacy", "legacy", None, "seen", 1, result.pages, seconds=dict(result.seconds))
+    _score_loao(out, result.fichas, loao, gold)
+    return out
 
 
 def pairs_set() -> SetResult:
     """Word and character error of the legacy OCR of a ficha against its clean copy."""
-    out = SetResult("pairs")
+    out = SetResult("pairs", "pairs")
     repairer = repairer_for(DEFAULT_TEMPLATE)
     lines = LEGACY_TEXT.read_text(encoding="utf-8").split("\n")
     gold = {f["codigo"]: f for fichas, _ in gold_records(None).values() for f in fichas}
@@ -106,55 +172,79 @@ def pairs_set() -> SetResult:
     return out
 
 
-def scan_set(level: str, config: Config, folder: Path, against_cli: bool = False) -> tuple[SetResult, list[Path], list[str]]:
-    """The gold fichas rendered at `level` and read by the pipeline, stage by stage.
+def generated_set(level: str, family: str, content: str, config: Config, folder: Path, templates: Templates,
+                  against_cli: bool = False) -> tuple[SetResult, list[Path], list[str]]:
+    """The records of `content` rendered in `family` at `level` and read by the pipeline, stage
+    by stage; seen fichas are read again with their area left out.
 
     `against_cli`: right after fichas reads each document, the plain tesseract CLI reads the
     same page images (`baselines.tesseract_cli`), so that the two tools take turns document by
-    document and a slow spell of this shared machine falls on both alike.
+    document and a slow spell of this shared machine falls on both alike; no OCR cache then.
     """
-    template, repairer = load_template(), repairer_for(DEFAULT_TEMPLATE)
-    out = SetResult(f"scans-{level}")
-    pdfs, truths, fichas, gold = [], [], [], []
-    for area, (records, resumen) in gold_records(config.codes).items():
-        rendered = render_pdf(records, resumen, folder / f"{area}-{level}.pdf", level=level, seed=config.seed)
-        pdfs.append(rendered.path)
+    repairer = repairer_for(DEFAULT_TEMPLATE)
+    kind = "legacy-gen" if level == "legacy-gen" else "digital" if level == "digital" else f"scans-{level}"
+    out = SetResult(f"{kind}/{family}/{content}", kind, family, content)
+    documents, truths, gold = [], [], []
+    for area, (records, resumen) in content_records(content, config.codes).items():
+        stem = folder / f"{content}-{area}-{family}-{level}"
+        if level == "legacy-gen":
+            rendered = render_legacy(records, resumen, stem.with_suffix(".txt"), family=family, seed=config.seed)
+        else:
+            rendered = render_pdf(records, resumen, stem.with_suffix(".pdf"), level=level, seed=config.seed, family=family)
+        documents.append((area, rendered.path))
         truths.extend(rendered.page_texts)
         gold.extend(records)
     cli = Baseline("tesseract CLI", TESSERACT_CLI_COMMAND.format(jobs=config.jobs))
     images = {}
     if against_cli:
         (folder / "images").mkdir(exist_ok=True)
-        images = {pdf: page_images([pdf], folder / "images") for pdf in pdfs}
-    raw_pages, repaired_pages = [], []
-    for pdf in pdfs:
-        started = time.perf_counter()
-        document = ingest(pdf)
-        ingested = time.perf_counter() - started
-        result = extract_document(document, template, repairer)
-        for stage, seconds in {"ingest": ingested, **result.seconds}.items():
-            out.seconds[stage] = out.seconds.get(stage, 0.0) + seconds
-        if against_cli:
-            turn = tesseract_cli(images[pdf], config.jobs)
-            cli.seconds, cli.skipped = cli.seconds + turn.seconds, turn.skipped
-            cli.page_texts += turn.page_texts
-            out.turns.append({"document": pdf.name, "pages": len(document.pages),
-                              "fichas_seconds": ingested + sum(result.seconds.values()), "cli_seconds": turn.seconds})
-        fichas.extend(result.fichas)
-        lines = repair_lines(document, repairer)
-        for number in range(1, len(document.pages) + 1):
-            raw_pages.append("\n".join(l.raw for l in lines if l.page == number))
-            repaired_pages.append("\n".join(l.text for l in lines if l.page == number))
-        out.documents += 1
-        out.pages += len(document.pages)
-    out.report = score_fichas(fichas, gold)
-    out.cer_before = _mean_cer(raw_pages, truths)
-    out.cer_after = _mean_cer(repaired_pages, truths)
-    changed = [false_corrections(r, p, t) for r, p, t in zip(raw_pages, repaired_pages, truths)]
-    out.false_corrections = (sum(c for c, _ in changed), sum(n for _, n in changed))
+        images = {path: page_images([path], folder / "images") for _, path in documents}
+    cache = OcrCache(config.ocr_cache) if config.ocr_cache and not against_cli else None
+    reader = PageReader(cache=cache)
+    fichas, loao, raw_pages, repaired_pages = [], [], [], []
+    try:
+        for area, path in documents:
+            started = time.perf_counter()
+            document = ingest(path, reader=reader)
+            ingested = time.perf_counter() - started
+            result = extract_document(document, templates.all, repairer)
+            for stage, seconds in {"ingest": ingested, **result.seconds}.items():
+                out.seconds[stage] = out.seconds.get(stage, 0.0) + seconds
+            if against_cli:
+                turn = tesseract_cli(images[path], config.jobs)
+                cli.seconds, cli.skipped = cli.seconds + turn.seconds, turn.skipped
+                cli.page_texts += turn.page_texts
+                out.turns.append({"document": path.name, "pages": len(document.pages),
+                                  "fichas_seconds": ingested + sum(result.seconds.values()), "cli_seconds": turn.seconds})
+            fichas.extend(result.fichas)
+            if content == "seen":
+                loao.extend(extract_document(document, templates.without(area), repairer).fichas)
+            _pages_text(document, repairer, raw_pages, repaired_pages)
+            out.documents += 1
+            out.pages += len(document.pages)
+    finally:
+        reader.close()
+        if cache is not None:
+            cache.close()
+    if content == "seen":
+        _score_loao(out, fichas, loao, gold)
+    else:
+        out.report = score_fichas(fichas, gold)
+    if level not in ("digital", "legacy-gen"):
+        out.cer_before = _mean_cer(raw_pages, truths)
+        out.cer_after = _mean_cer(repaired_pages, truths)
+        changed = [false_corrections(r, p, t) for r, p, t in zip(raw_pages, repaired_pages, truths)]
+        out.false_corrections = (sum(c for c, _ in changed), sum(n for _, n in changed))
     if against_cli:
         out.baselines.append(_baseline_row(cli, out, truths))
-    return out, pdfs, truths
+    return out, [path for _, path in documents], truths
+
+
+def _pages_text(document: Document, repairer, raw_pages: list[str], repaired_pages: list[str]) -> None:
+    lines = repair_lines(document, repairer)
+    for number in range(1, len(document.pages) + 1):
+        raw_pages.append("\n".join(l.raw for l in lines if l.page == number))
+        repaired_pages.append("\n".join(l.text for l in lines if l.page == number))
 
 
 def compare(scan: SetResult, pdfs: list[Path], truths: list[str], jobs: int) -> None:
@@ -178,3 +268,7 @@ def _baseline_row(baseline: Baseline, scan: SetResult, truths: list[str]) -> dic
 
 def _mean_cer(read: list[str], truths: list[str]) -> float:
     return sum(cer(r, t) for r, t in zip(read, truths)) / max(len(truths), 1)
+
+
+def held_out(family: str | None) -> bool:
+    return family == HELD_OUT_FAMILY
