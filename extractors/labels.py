@@ -24,6 +24,9 @@ START_CHARS = 3
 """Letters at the start of a line that must match a label exactly."""
 MIN_FUZZY_CHARS = 12
 """Labels shorter than this (squashed) must be read exactly."""
+CONTINUATION_WORD = 5
+"""Squashed letters a piece of a label's unread rest needs to be dropped from a line's start
+("de la" could open any sentence; "la Institución" does not)."""
 NEAR_MIN_CHARS = 6
 NEAR_CHARS_PER_EDIT = 6
 """`near`: a garbled label may have one letter wrong (a stray leading one included) per this
@@ -39,6 +42,8 @@ class LabelHit:
     """The line after the label: the start of the value, if any."""
     partial: bool
     """Only the label's first words were printed on this line."""
+    unread: str = ""
+    """The label's words not read on this line (a head's rest, printed on the lines below)."""
 
 
 @dataclass(frozen=True)
@@ -134,6 +139,31 @@ class LabelMatcher:
             return None
         return LabelHit(label.key, label.text, rest, False)
 
+    def continuation(self, line: str, unread: str) -> tuple[int, str]:
+        """How much of a label a head left unread opens this line: (characters to drop, words
+        still unread). A two-column table flattened by OCR prints a long label's rest in pieces
+        at the start of the value's lines ("objetivos más elevados de | virtuales permite ...",
+        "la Institución formación y ..."); a piece counts when it is a word of at least
+        CONTINUATION_WORD letters, or longer, and reads as the next unread words."""
+        stripped = line.lstrip()
+        offset = len(line) - len(stripped)
+        line_sq, index = squash(stripped)
+        words = unread.split()
+        best: tuple[int, int, int] | None = None  # (edits, -words, squashed length read)
+        for n in range(len(words), 0, -1):
+            piece = squash(" ".join(words[:n]))[0]
+            if len(piece) < CONTINUATION_WORD or len(line_sq) < len(piece) - 1:
+                continue
+            read = _best_prefix(piece, stripped, line_sq, index)
+            if read is not None and (best is None or (read[1], -n) < best[:2]):
+                best = (read[1], -n, read[0])
+        if best is None:
+            return 0, ""
+        end = index[best[2] - 1] + 1
+        if stripped[end:end + 1] == ")":
+            end += 1
+        return offset + end, " ".join(words[-best[1]:])
+
     def tail_length(self, line: str, after_head: str | None = None) -> int:
         """Characters at the start of `line` that are the last words of a split label, else 0.
 
@@ -197,7 +227,9 @@ class LabelMatcher:
                 found = (best, edits, stop)
         if found is None:
             return None
-        return LabelHit(label.key, label.text, strip_junk(line[index[found[0] - 1] + 1:]), head)
+        words = label.word_ends.index(found[2]) + 1
+        return LabelHit(label.key, label.text, strip_junk(line[index[found[0] - 1] + 1:]), head,
+                        " ".join(label.text.split()[words:]))
 
 
 def _inflected(read: str, label: str) -> bool:

@@ -114,6 +114,7 @@ def _read_events(lines: list[Line], codigo: str, matcher: LabelMatcher,
     new_paragraph, previous = False, None
     # a garbled label ("Ffectividad") counts once, for a field whose label is read nowhere else
     unread = set(matcher.keys()) - {hit.key for line in lines if (hit := matcher.match(line.text))}
+    unread_label = ""
     for line in lines:
         text = line.text
         if not text.strip():
@@ -122,6 +123,9 @@ def _read_events(lines: list[Line], codigo: str, matcher: LabelMatcher,
         if previous is not None and _gap_between(previous, line):
             new_paragraph = True
         after_head = spans[-1].key if spans[-1].partial_label and spans[-1].label_line is previous else None
+        if unread_label and previous is not None:  # a label's rest printed in pieces on the lines below
+            cut, unread_label = matcher.continuation(text, unread_label)
+            text = strip_junk(text[cut:]) if cut else text
         previous = line
         if read_choice_row(text, template)[0]:
             spans.append(Span(STOP))
@@ -146,7 +150,7 @@ def _read_events(lines: list[Line], codigo: str, matcher: LabelMatcher,
             text = strip_junk(text[title_match.end():])
         elif hit:
             spans.append(Span(hit.key, partial_label=hit.partial, label_line=line))
-            text = hit.rest
+            text, unread_label = hit.rest, hit.unread
         if _has_word(text):
             spans[-1].add((line, text), new_paragraph or bool(title_match or hit))
         new_paragraph = False

@@ -355,3 +355,33 @@ Consejos en términos de aplicabilidad: Coordinar con las autoridades locales.
     )
     assert got["consejos_aplicabilidad"] == "Coordinar con las autoridades locales."
     assert got["hallazgo"] == "Las ventanillas reducen los tiempos de espera."
+
+
+def test_a_long_labels_rest_printed_in_pieces_before_the_value_lines_is_dropped(template):
+    """OCR of a two-column row prints the label's wrapped words at the start of the value's
+    lines; they are the label's, not the value's."""
+    got = values(
+        """
+Vínculos ascendentes a Las ferias de empleo conectan a las familias con
+objetivos más elevados de_ | empresas locales y fortalecen la
+la Institución integración económica en la frontera.
+
+Relación con ODS
+""",
+        template,
+    )
+    assert got["vinculos_institucion"] == ("Las ferias de empleo conectan a las familias con empresas locales y "
+                                           "fortalecen la integración económica en la frontera.")
+
+
+def test_a_value_line_that_merely_opens_like_the_labels_rest_keeps_its_words(template):
+    got = values(
+        """
+Vínculos ascendentes a objetivos más Las ferias conectan a las familias
+de la frontera con empresas locales.
+
+Relación con ODS
+""",
+        template,
+    )
+    assert got["vinculos_institucion"] == "Las ferias conectan a las familias de la frontera con empresas locales."
