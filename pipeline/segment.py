@@ -7,13 +7,13 @@ listing its codes; the table is read to cross-check codes and titles.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from extractors.labels import LabelMatcher
-from pipeline.text import fold, strip_junk
 from extractors.spans import STOP, build_matcher
 from extractors.template import Template
 from pipeline.records import FichaBlock, Line, SummaryEntry
+from pipeline.text import fold, strip_junk
 
 CODE_LINE_WINDOW = 4
 MIN_LABELLED_LINES = 3
@@ -62,6 +62,7 @@ def segment(lines: list[Line], template: Template) -> Segmentation:
             FichaBlock(code, found_in, area, tuple(block_lines), code_line, summary_by_code.get(code))
         )
 
+    result.blocks = _one_block_per_code(result.blocks, template, result.warnings)
     _cross_check(result)
     return result
 
@@ -220,6 +221,45 @@ def _next_unseen(result: Segmentation, summary_by_code: dict[str, SummaryEntry])
     return next((c for c in summary_by_code if c not in seen), None)
 
 
+def _one_block_per_code(blocks: list[FichaBlock], template: Template, warnings: list[str]) -> list[FichaBlock]:
+    """A code gives one ficha per document, whatever OCR made of its pages.
+
+    A block right after a ficha with the same code is that ficha's header printed again at a
+    page break: its lines are joined on. A block with (almost) no labels right before one with
+    the same code is a stray header (a summary row read as one): it is left out. Blocks apart,
+    the one with the most labelled lines is the ficha. Each case warns, naming the pages."""
+    out: list[FichaBlock] = []
+    last_index: dict[str, int] = {}
+    for i, block in enumerate(blocks):
+        k = next((k for k, kept in enumerate(out) if kept.codigo == block.codigo), None)
+        if k is None:
+            out.append(block)
+            last_index[block.codigo] = i
+            continue
+        kept = out[k]
+        pages = f"pages {kept.lines[0].page} and {block.lines[0].page}"
+        strong = _labelled_lines(list(kept.lines), kept.codigo, template) >= MIN_LABELLED_LINES
+        if last_index[block.codigo] == i - 1 and strong:
+            out[k] = replace(kept, lines=kept.lines + _after_header(block))
+            warnings.append(f"{block.codigo}: its header appears again ({pages}); read as one ficha")
+        elif last_index[block.codigo] == i - 1 or _labelled_lines(list(block.lines), block.codigo, template) > \
+                _labelled_lines(list(kept.lines), kept.codigo, template):
+            out[k] = block
+            warnings.append(f"{block.codigo}: two blocks carry this code ({pages}); the ficha is read from "
+                            f"page {block.lines[0].page}'s")
+        else:
+            warnings.append(f"{block.codigo}: two blocks carry this code ({pages}); the ficha is read from "
+                            f"page {kept.lines[0].page}'s")
+        last_index[block.codigo] = i
+    return out
+
+
+def _after_header(block: FichaBlock) -> tuple[Line, ...]:
+    """A block's lines after its header (the lines up to the one its code was read from)."""
+    at = next((k for k, l in enumerate(block.lines) if l is block.code_line), -1)
+    return block.lines[at + 1:] if block.code_found_in == "header" else block.lines
+
+
 def _cross_check(result: Segmentation) -> None:
     listed = [e.codigo for e in result.summary]
     found = [b.codigo for b in result.blocks]
@@ -230,5 +270,3 @@ def _cross_check(result: Segmentation) -> None:
         for code in found:
             if code not in listed:
                 result.warnings.append(f"ficha {code} is not listed in any summary table")
-    for code in {c for c in found if found.count(c) > 1}:
-        result.warnings.append(f"ficha {code} appears {found.count(code)} times")

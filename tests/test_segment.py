@@ -104,3 +104,53 @@ def test_a_shuffled_header_split_over_lines_stays_with_its_ficha(template):
     result = segment(lines(doc), template)
     assert [b.codigo for b in result.blocks] == ["BP1_GF", "BP2_GF"]
     assert [l.text for l in result.blocks[1].lines[:2]] == ["ÁREA CORRESPONDE GESTIÓN DE FRONTERAS", "A LA QUE"]
+
+
+def paged(*pages: str) -> list[Line]:
+    return [Line(t, n) for n, text in enumerate(pages, 1) for t in text.strip("\n").split("\n")]
+
+
+def test_a_summary_row_read_as_a_header_gives_no_second_ficha(template):
+    """The code cell of a summary row beside the table's column header reads like a CÓDIGO line."""
+    summary = """
+LECCIONES Y BUENAS PRÁCTICAS DEL ÁREA DE MONITOREO Y EVALUACIÓN (ME)
+Código BP1_ME Descripción Publicar un tablero mensual de indicadores
+con los datos de cada socio.
+"""
+    ficha = """
+ÁREA A LA QUE CORRESPONDE MONITOREO Y EVALUACIÓN
+CÓDIGO BP1_ME
+BUENA PRÁCTICA
+BP1_ME: Publicar un tablero mensual de indicadores con los datos de cada socio.
+Hallazgo
+Los socios consultan el tablero antes de planificar.
+Efectividad
+Se mide por las decisiones que cita el acta.
+Palabras clave
+Tablero, indicadores.
+"""
+    result = segment(paged(summary, ficha), template)
+    assert [b.codigo for b in result.blocks] == ["BP1_ME"]
+    assert result.blocks[0].lines[0].page == 2
+    assert any("BP1_ME" in w and "pages 1 and 2" in w for w in result.warnings), result.warnings
+
+
+def test_a_header_printed_again_after_a_page_break_continues_the_ficha(template):
+    first = """
+ÁREA A LA QUE CORRESPONDE MONITOREO Y EVALUACIÓN
+CÓDIGO BP1_ME
+BUENA PRÁCTICA
+BP1_ME: Publicar un tablero mensual de indicadores.
+Hallazgo
+Los socios consultan el tablero antes de planificar.
+"""
+    second = """
+ÁREA A LA QUE CORRESPONDE MONITOREO Y EVALUACIÓN
+CÓDIGO BP1_ME
+Efectividad
+Se mide por las decisiones que cita el acta.
+"""
+    result = segment(paged(first, second), template)
+    assert [b.codigo for b in result.blocks] == ["BP1_ME"]
+    texts = [l.text for l in result.blocks[0].lines]
+    assert "Efectividad" in texts and texts.count("CÓDIGO BP1_ME") == 1
