@@ -176,7 +176,8 @@ def _share_label_runs(spans: list[Span], template: Template) -> list[Span]:
             wanted = len(run) + (owner.key != STOP)
             units = _units(owner.paragraphs, sentences=len(run) > 1)
             if owner.key == STOP:  # under a graphic heading only real sentences or amounts are values
-                units = [u for u in units if _AMOUNT_LINE.match(u[0][1]) or sum(len(_WORD.findall(t)) for _, t in u) >= 3]
+                units = [u for u in units if _AMOUNT_LINE.match(u[0][1]) and len(re.findall(r"\d", u[0][1])) >= 2
+                         or sum(len(_WORD.findall(t)) for _, t in u) >= 3]
             enough = len(units) >= wanted
             if units and (enough or (len(run) > 1 and not _values_before(run, donor))):
                 groups = _split_for(units, wanted)

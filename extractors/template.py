@@ -118,6 +118,8 @@ class Template(_Strict):
     codes: Codes
     header: Header
     page_furniture: list[str]
+    page_number: str | None = None
+    """A regex for a page number alone on its line, with groups `before`, `number` and `after`."""
     footnote: str | None = None
     footnote_last_lines: int = 8
     stop_headings: list[str]
@@ -144,6 +146,13 @@ class Template(_Strict):
     def _footnote_compiles(cls, v: str | None) -> str | None:
         if v is not None:
             re.compile(v)
+        return v
+
+    @field_validator("page_number")
+    @classmethod
+    def _page_number_has_its_groups(cls, v: str | None) -> str | None:
+        if v is not None and not {"before", "number", "after"} <= set(re.compile(v).groupindex):
+            raise ValueError("needs the groups (?P<before>...), (?P<number>...) and (?P<after>...)")
         return v
 
     @field_validator("fields")

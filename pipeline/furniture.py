@@ -26,6 +26,8 @@ BAND_LINES = 2
 (a fifth of a short page's lines)."""
 REPEATED_SHARE = 0.4
 MIN_PAGES = 3
+SEQUENCE_PAGES = 3
+"""Bare numbers on this many pages that run with the pages' order are the page numbers."""
 SAME_FURNITURE = 85
 """rapidfuzz ratio of two lines' letters for them to be one running header read twice by OCR."""
 MIN_LETTERS = 4
@@ -42,8 +44,10 @@ ANYWHERE_LETTERS = 15
 
 def drop_page_furniture(lines: list[Line], template: Template) -> list[Line]:
     """The document's lines without its page furniture and footnotes."""
-    repeated = repeated_furniture(lines, template) | page_numbers(lines)
-    kept = [l for l in lines if not any(p.match(l.text) for p in template.furniture) and l not in repeated]
+    furniture = {l for l in lines if any(p.match(l.text) for p in template.furniture)}
+    furniture |= repeated_furniture(lines, template)
+    furniture |= page_numbers(lines, template, furniture)
+    kept = [l for l in lines if l not in furniture]
     if template.footnote is None:
         return kept
     footnote = re.compile(template.footnote)
@@ -100,16 +104,31 @@ def repeated_furniture(lines: list[Line], template: Template) -> set[Line]:
     return found
 
 
-_PAGE_NUMBER = re.compile(r"^[^\w]*\d{1,3}[^\w]*$")
+def page_numbers(lines: list[Line], template: Template, furniture: set[Line]) -> set[Line]:
+    """Page numbers alone on their lines (the template's `page_number`).
 
-
-def page_numbers(lines: list[Line]) -> set[Line]:
-    """A page number however it is dressed ("— 19 —", "[19]", "·19·"): a line of one short
-    number and signs only, at a page's top or bottom."""
+    A bare number may be a value ("500" under "# de población asistida" in flattened text), so
+    it counts only when the document's numbers run in sequence with its pages (SEQUENCE_PAGES
+    of them, at one offset give or take one) or it stands next to other furniture. A named one
+    ("Pág. 19") counts anywhere, a dressed one ("— 19 —", "[19]") at a page's top or bottom."""
+    if template.page_number is None:
+        return set()
+    pattern = re.compile(template.page_number, re.IGNORECASE)
+    printed = [(i, l) for i, l in enumerate(lines) if l.text.strip()]
+    candidates = [(k, line, m) for k, (_, line) in enumerate(printed) if (m := pattern.match(line.text.strip()))]
+    offsets: dict[int, set[int]] = {}
+    for _, line, m in candidates:
+        offsets.setdefault(int(m["number"]) - line.page, set()).add(line.page)
+    ends = {l for _, group in groupby(lines, key=lambda l: l.page) for l in sum(_ends([x for x in group if x.text.strip()]), [])}
     found: set[Line] = set()
-    for _, group in groupby(lines, key=lambda l: l.page):
-        top, bottom = _ends([l for l in group if l.text.strip()])
-        found.update(l for l in top + bottom if _PAGE_NUMBER.match(l.text.strip()))
+    for k, line, m in candidates:
+        offset = int(m["number"]) - line.page
+        in_sequence = len(set().union(*(offsets.get(offset + d, set()) for d in (-1, 0, 1)))) >= SEQUENCE_PAGES
+        beside = any(0 <= j < len(printed) and printed[j][1] in furniture for j in (k - 1, k + 1))
+        named = any(c.isalpha() for c in m["before"])  # "Pág. 19": never a value
+        dressed = bool(m["before"].strip() and m["after"].strip())  # "— 19 —"
+        if in_sequence or beside or named or (dressed and line in ends):
+            found.add(line)
     return found
 
 

@@ -110,7 +110,26 @@ def test_a_content_line_that_opens_two_pages_of_a_long_document_stays(template):
     assert not any(t.startswith("Catálogo") for t in kept)
 
 
-@pytest.mark.parametrize("number", ["— 19 —", "- 19 -", "[19]", "19"])
+@pytest.mark.parametrize("number", ["— 19 —", "- 19 -", "[19]", "Pág. 19"])
 def test_a_page_number_however_dressed_is_dropped(template, number):
     lines = [Line(f"Texto {k} de la página.", 1) for k in range(6)] + [Line(number, 1)]
     assert [l.text for l in drop_page_furniture(lines, template)] == [l.text for l in lines[:-1]]
+
+
+def test_bare_page_numbers_in_sequence_are_dropped_a_bare_value_is_not(template):
+    """"500" under a number label of a flattened table is a value; "17", "18", "19" at the
+    pages' ends are page numbers."""
+    lines = []
+    for page in range(1, 5):
+        body = [f"Texto {k} de la página {page}." for k in range(6)]
+        if page == 2:
+            body[:2] = ["# de población asistida", "500"]
+        lines += [Line(t, page) for t in body] + [Line(str(16 + page), page)]
+    kept = [l.text for l in drop_page_furniture(lines, template)]
+    assert "500" in kept and not any(t in kept for t in ("17", "18", "19", "20"))
+
+
+def test_a_bare_number_beside_the_running_footer_is_its_page_number(template):
+    lines = [Line(f"Texto {k}.", 1) for k in range(6)] + [Line("LECCIONES APRENDIDAS Y BUENAS PRÁCTICAS 35", 1),
+                                                         Line("", 1), Line("36", 1)]
+    assert [l.text for l in drop_page_furniture(lines, template)] == [f"Texto {k}." for k in range(6)] + [""]

@@ -385,3 +385,21 @@ Relación con ODS
         template,
     )
     assert got["vinculos_institucion"] == "Las ferias conectan a las familias de la frontera con empresas locales."
+
+
+def test_a_lone_digit_under_a_graphic_heading_is_icon_debris_not_a_value(template):
+    """The ODS icons leave specks and single digits in the OCR; an amount there is a value."""
+    got = values(
+        """
+Potencial de replicación y por quién
+Vínculos ascendentes a objetivos más elevados de la Institución
+Relación con ODS
+10 s
+1
+Las ferias se replican en otras provincias.
+Las ferias aportan a la integración económica.
+""",
+        template,
+    )
+    assert got["potencial_replicacion"] == "Las ferias se replican en otras provincias."
+    assert got["vinculos_institucion"] == "Las ferias aportan a la integración económica."
