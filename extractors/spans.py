@@ -35,6 +35,9 @@ STOP = "_stop"
 TITLE = "titulo"
 PARAGRAPH_GAP = 0.8
 """A vertical gap larger than this many line heights starts a new paragraph (OCR'd pages)."""
+LABEL_REST_LINES = 4
+"""Lines after a label's head where the rest of the label may still be printed (OCR puts the
+label column's wrapped words between the value's lines)."""
 _SENTENCE_END = re.compile(r"[.!?:)]\s*$")
 
 
@@ -114,7 +117,7 @@ def _read_events(lines: list[Line], codigo: str, matcher: LabelMatcher,
     new_paragraph, previous = False, None
     # a garbled label ("Ffectividad") counts once, for a field whose label is read nowhere else
     unread = set(matcher.keys()) - {hit.key for line in lines if (hit := matcher.match(line.text))}
-    unread_label = ""
+    unread_label, unread_for = "", 0
     for line in lines:
         text = line.text
         if not text.strip():
@@ -123,9 +126,10 @@ def _read_events(lines: list[Line], codigo: str, matcher: LabelMatcher,
         if previous is not None and _gap_between(previous, line):
             new_paragraph = True
         after_head = spans[-1].key if spans[-1].partial_label and spans[-1].label_line is previous else None
-        if unread_label and previous is not None:  # a label's rest printed in pieces on the lines below
-            cut, unread_label = matcher.continuation(text, unread_label)
-            text = strip_junk(text[cut:]) if cut else text
+        if unread_label and unread_for:  # a label's rest, printed in pieces on the lines below
+            cut, rest = matcher.continuation(text, unread_label)
+            text, unread_label = (strip_junk(text[cut:]), rest) if cut else (text, unread_label)
+            unread_for -= 1
         previous = line
         if read_choice_row(text, template)[0]:
             spans.append(Span(STOP))
@@ -150,7 +154,7 @@ def _read_events(lines: list[Line], codigo: str, matcher: LabelMatcher,
             text = strip_junk(text[title_match.end():])
         elif hit:
             spans.append(Span(hit.key, partial_label=hit.partial, label_line=line))
-            text, unread_label = hit.rest, hit.unread
+            text, unread_label, unread_for = hit.rest, hit.unread, LABEL_REST_LINES
         if _has_word(text):
             spans[-1].add((line, text), new_paragraph or bool(title_match or hit))
         new_paragraph = False

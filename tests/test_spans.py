@@ -403,3 +403,21 @@ Las ferias aportan a la integración económica.
     )
     assert got["potencial_replicacion"] == "Las ferias se replican en otras provincias."
     assert got["vinculos_institucion"] == "Las ferias aportan a la integración económica."
+
+
+def test_a_labels_rest_printed_after_the_value_line_is_dropped(template):
+    got = values(
+        """
+Actores involucrados
+
+Cruz Roja Ecuatoriana, HIAS, GAD Municipal de Macará
+
+(ONG, Gobierno,
+
+Empresa)
+
+Presupuesto aproximado 2.500 USD
+""",
+        template,
+    )
+    assert got["actores"] == "Cruz Roja Ecuatoriana, HIAS, GAD Municipal de Macará"
