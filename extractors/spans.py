@@ -20,6 +20,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 
+from rapidfuzz import fuzz
+
 from extractors.choices import read_choice_row
 from extractors.entities import names_only, split_list
 from extractors.labels import LabelMatcher
@@ -73,8 +75,9 @@ def build_matcher(template: Template, kind: Kind) -> LabelMatcher:
     return LabelMatcher(labels)
 
 
-def assign(lines: list[Line], codigo: str, template: Template, kind: Kind) -> list[Span]:
-    """The spans of a ficha block in document order (a field may have several)."""
+def assign(lines: list[Line], codigo: str, template: Template, kind: Kind, title: str | None = None) -> list[Span]:
+    """The spans of a ficha block in document order (a field may have several). `title`: the
+    ficha's description in its area's summary table, when read."""
     matcher = build_matcher(template, kind)
     rows = [(key, re.compile(spec.opens_with)) for key, spec in template.fields.items()
             if spec.opens_with and kind in spec.kinds]
@@ -86,6 +89,8 @@ def assign(lines: list[Line], codigo: str, template: Template, kind: Kind) -> li
     spans = _share_label_runs(spans, template)
     _fetch_amounts(spans, specs)  # the run sharing may have brought the amount next door
     _continue_lowercase(spans, specs)
+    if title:
+        _title_by_summary(spans, title)
     return [s for s in spans if s.key != STOP]
 
 
@@ -356,6 +361,33 @@ def _continue_lowercase(spans: list[Span], specs: dict[str, FieldSpec]) -> None:
                 before.paragraphs[-1] = pieces[:start]
                 before.paragraphs = [p for p in before.paragraphs if p]
                 span.shared = True
+
+
+def _title_by_summary(spans: list[Span], title: str) -> None:
+    """Pass 7: the summary table names the ficha's title. A title span that disagrees with it,
+    while a paragraph under another label agrees, holds that label's text: the two swap (a
+    flattened page printed the hallazgo where the title was and the title under "Hallazgo").
+    Without a title span nothing moves: the summary gives the title, and a lesson's
+    description may repeat it."""
+    own = next((s for s in spans if s.key == TITLE and not s.empty), None)
+    if own is None or agrees_with(join_pieces([p for para in own.paragraphs for p in para]), title):
+        return
+    for span in spans:
+        if span.key in (TITLE, STOP):
+            continue
+        for k, para in enumerate(span.paragraphs):
+            if agrees_with(join_pieces(para), title):
+                span.paragraphs[k:k + 1] = own.paragraphs
+                own.paragraphs, own.shared, span.shared = [para], True, True
+                return
+
+
+TITLE_AGREES = 85
+"""rapidfuzz ratio of a title (folded) to its summary description for the two to agree."""
+
+
+def agrees_with(text: str, title: str) -> bool:
+    return fuzz.ratio(fold(text), fold(title)) >= TITLE_AGREES
 
 
 def _claim_entity_lists(spans: list[Span], template: Template, kind: Kind) -> None:

@@ -15,7 +15,7 @@ from extractors.choices import read_choice_row
 from extractors.confidence import Evidence, absent_score, score
 from extractors.entities import find_entities, load_gazetteer, names_only, split_list
 from extractors.fit import Doubts, heading_like
-from extractors.spans import TITLE, Span, assign, join_pieces
+from extractors.spans import TITLE, Span, agrees_with, assign, join_pieces
 from extractors.template import FieldSpec, Template
 from pipeline.records import FichaBlock, Ficha, FieldValue, Line
 from pipeline.text import fold, strip_junk, strip_marks
@@ -37,7 +37,8 @@ def extract_ficha(block: FichaBlock, documento: str, template: Template) -> Fich
     match = template.code_pattern.match(block.codigo)
     prefix = match["prefix"]
     kind = template.kind_of(prefix)
-    spans = assign(list(block.lines[1:]), block.codigo, template, kind)
+    spans = assign(list(block.lines[1:]), block.codigo, template, kind,
+                   block.summary.descripcion if block.summary else None)
     by_key: dict[str, list[Span]] = {}
     for span in spans:
         if not span.empty:
@@ -211,7 +212,7 @@ def _title(spans: list[Span], block: FichaBlock) -> FieldValue:
         text = strip_marks(join_pieces(pieces))
         agrees = None
         if summary is not None:
-            agrees = fuzz.ratio(fold(text), fold(summary.descripcion)) >= 85
+            agrees = agrees_with(text, summary.descripcion)
         return _value(text, spans[:1], pieces, valid=agrees)
     if summary is not None:
         pieces = [(l, l.text) for l in summary.lines]

@@ -421,3 +421,18 @@ Presupuesto aproximado 2.500 USD
         template,
     )
     assert got["actores"] == "Cruz Roja Ecuatoriana, HIAS, GAD Municipal de Macará"
+
+
+def test_a_title_that_disagrees_with_the_summary_swaps_with_the_paragraph_that_agrees(template):
+    text = """
+BP3_GF: Las ventanillas reducen los tiempos de espera en los pasos.
+Hallazgo
+Abrir ventanillas móviles en los pasos fronterizos del norte.
+Efectividad
+Se mide por los minutos de espera.
+"""
+    spans = assign(lines(text), "BP3_GF", template, "bp", "Abrir ventanillas móviles en los pasos fronterizos del norte.")
+    got = {s.key: join_pieces([p for para in s.paragraphs for p in para]) for s in spans}
+    assert got["titulo"] == "Abrir ventanillas móviles en los pasos fronterizos del norte."
+    assert got["hallazgo"] == "Las ventanillas reducen los tiempos de espera en los pasos."
+    assert got["efectividad"] == "Se mide por los minutos de espera."
