@@ -7,6 +7,7 @@ Matching runs on accent-folded lower-case text, so OCR that lost accents still f
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -67,10 +68,26 @@ def find_entities(text: str, gazetteer_path: Path) -> list[Entity]:
     if len(folded) != len(text):  # a character folded to several: fall back to no offsets
         folded = text.lower()
     doc = entity_pipeline(gazetteer_path)(folded)
-    return [
+    found = [
         Entity(text[e.start_char:e.end_char], e.ent_id_ or e.text, e.label_, e.start_char, e.end_char)
         for e in doc.ents
     ]
+    for m in _organisation_shape().finditer(text):
+        inside = [e for e in found if m.start() <= e.start and e.end <= m.end()]
+        if not any(e.start < m.end() and m.start() < e.end for e in found if e not in inside):
+            found = [e for e in found if e not in inside] + [Entity(m[0], m[0], "ORG", m.start(), m.end())]
+    return sorted(found, key=lambda e: e.start)
+
+
+@lru_cache(maxsize=1)
+def _organisation_shape() -> re.Pattern[str]:
+    """An organisation no list names: an acronym (HIAS, ACNUR), or a word an organisation's
+    name opens with (`cabezas` of the data file: Fundación, Servicio, Cruz Roja ...) and the
+    capitalised words after it ("Fundación Alas de Colibrí", "GAD Municipal de Macará")."""
+    heads = yaml.safe_load(ORG_PATTERNS.read_text(encoding="utf-8"))["cabezas"]
+    head = "|".join(re.escape(h) for h in sorted(heads, key=len, reverse=True))
+    name = r"(?:\s+(?:(?:de|del|la|las|los|y|para|el|en)\s+)?[A-ZÁÉÍÓÚÑ][\wáéíóúñü]*)*"
+    return re.compile(rf"\b(?:(?:{head})|[A-ZÁÉÍÓÚÑ]{{2,6}}s?(?![\wáéíóúñ])){name}")
 
 
 def split_list(text: str) -> list[str]:

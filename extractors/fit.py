@@ -23,6 +23,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import yaml
+from rapidfuzz import fuzz
 
 from corrections.numbers import read_int
 from extractors.entities import find_entities
@@ -35,7 +36,8 @@ MIN_SPREAD = 0.35
 """The smallest spread (sd of log words) a field's length is allowed: a few records agree by chance."""
 LONG_Z = 3.0
 """A value this many spreads longer than its field's usual length has absorbed something."""
-GOOD, FAIR, POOR = 1.0, 0.5, 0.05
+GOOD, FAIR, POOR = 1.0, 0.5, 0.02
+SHORT_FIT = 0.3
 """Type fits: the text is what the field holds; could be; is not."""
 SENTENCE_WORDS = 6
 LIST_ITEM_WORDS = 7
@@ -138,9 +140,13 @@ class Lengths:
         return (math.log(words + 1) - mean) / spread
 
     def fit(self, key: str, words: int) -> float:
-        """1.0 within two spreads of the usual length, falling off beyond."""
-        excess = max(0.0, abs(self.z(key, words)) - 2.0)
-        return math.exp(-excess * excess / 2)
+        """1.0 within two spreads of the usual length, falling off beyond; a short value only
+        down to SHORT_FIT (one sentence is a fair value of any field), a long one to nothing
+        (it absorbed what was not its own)."""
+        z = self.z(key, words)
+        excess = max(0.0, abs(z) - 2.0)
+        fit = math.exp(-excess * excess / 2)
+        return max(SHORT_FIT, fit) if z < 0 else fit
 
 
 def learn_lengths(records: list[dict], keys: list[str]) -> Lengths:
@@ -178,6 +184,73 @@ def heading_like(text: str) -> bool:
     running title ("ADMINISTRATIVO FINANCIERO (AF)"), not acronyms in a list ("OIM, ACNUR")."""
     return any(sum(c.isalpha() for c in run[0]) >= HEADING_LETTERS and "," not in run[0]
                for run in _CAPS_RUN.finditer(text))
+
+
+EMPTY_FIT = 0.03
+"""A label of a table run left without a value: possible (a criterion not filled), unusual; less
+likely than a short value, likelier than a value of another type (POOR)."""
+
+
+def align(count: int, slots: int, group_fit) -> tuple[list[tuple[int, int]], float]:
+    """The best split of `count` units, in order, into `slots` consecutive groups (a group may
+    be empty): each group [i, j) scores `group_fit(slot, i, j)` (a probability-like fit), the
+    split the product. Returns each slot's (i, j) and the margin: how many times likelier the
+    best split is than the next best (inf when there is no other)."""
+    # best[s][j]: the two best (log score, i, previous entry) placing units [0, j) in slots [0, s)
+    best: list[list[list[tuple[float, int, int]]]] = [[[] for _ in range(count + 1)] for _ in range(slots + 1)]
+    best[0][0] = [(0.0, -1, -1)]
+    for s in range(1, slots + 1):
+        for j in range(count + 1):
+            found = []
+            for i in range(j + 1):
+                for k, (score, _, _) in enumerate(best[s - 1][i]):
+                    fit = group_fit(s - 1, i, j)
+                    if fit > 0:
+                        found.append((score + math.log(fit), i, k))
+            best[s][j] = sorted(found, reverse=True)[:2]
+    if not best[slots][count]:
+        return [], 0.0
+    bounds, j, k = [], count, 0
+    for s in range(slots, 0, -1):
+        _, i, k_prev = best[s][j][k]
+        bounds.append((i, j))
+        j, k = i, k_prev
+    ends = best[slots][count]
+    margin = math.exp(ends[0][0] - ends[1][0]) if len(ends) > 1 else math.inf
+    return bounds[::-1], margin
+
+
+TITLE_AGREES = 85
+"""rapidfuzz ratio of a title (folded) to its summary description for the two to agree."""
+
+
+def agrees_with(text: str, title: str) -> bool:
+    return fuzz.ratio(fold(text), fold(title)) >= TITLE_AGREES
+
+
+class FieldFit:
+    """How well a text fits each field of one ficha (type and usual length; the title by the
+    summary table when it was read): the scores `align` weighs."""
+
+    def __init__(self, template: Template, title: str | None = None):
+        self.specs = template.fields
+        self.gazetteer = template.data_path("places")
+        self.lengths = load_lengths(template.data_path("lengths"))
+        self.title = title
+        self._shapes: dict[str, Shape] = {}
+
+    def __call__(self, key: str, text: str) -> float:
+        if not text:
+            return EMPTY_FIT
+        if key == "titulo":
+            return FAIR if self.title is None else GOOD if agrees_with(text, self.title) else POOR
+        spec = self.specs.get(key)
+        if spec is None:
+            return FAIR
+        if text not in self._shapes:
+            self._shapes[text] = shape(text, self.gazetteer)
+        s = self._shapes[text]
+        return type_fit(spec, s) * self.lengths.fit(key, s.words)
 
 
 class Doubts:

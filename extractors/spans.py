@@ -20,10 +20,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 
-from rapidfuzz import fuzz
-
 from extractors.choices import read_choice_row
 from extractors.entities import names_only, split_list
+from extractors.fit import FieldFit, agrees_with, align
 from extractors.labels import LabelMatcher
 from extractors.template import FieldSpec, Kind, Template
 from pipeline.records import Line
@@ -86,7 +85,7 @@ def assign(lines: list[Line], codigo: str, template: Template, kind: Kind, title
     _fetch_amounts(spans, specs)
     _pass_on_overflow(spans, specs)
     _claim_entity_lists(spans, template, kind)
-    spans = _share_label_runs(spans, template)
+    spans = _share_label_runs(spans, template, FieldFit(template, title))
     _fetch_amounts(spans, specs)  # the run sharing may have brought the amount next door
     _continue_lowercase(spans, specs)
     if title:
@@ -155,7 +154,7 @@ def _read_events(lines: list[Line], codigo: str, matcher: LabelMatcher,
         if row and spans[-1].key != row:
             spans.append(Span(row))
         if title_match:
-            spans.append(Span(TITLE))
+            spans.append(Span(TITLE, label_line=line))
             text = strip_junk(text[title_match.end():])
         elif hit:
             spans.append(Span(hit.key, partial_label=hit.partial, label_line=line))
@@ -166,12 +165,13 @@ def _read_events(lines: list[Line], codigo: str, matcher: LabelMatcher,
     return spans
 
 
-def _share_label_runs(spans: list[Span], template: Template) -> list[Span]:
+def _share_label_runs(spans: list[Span], template: Template, fit: FieldFit) -> list[Span]:
     """Pass 5: labels printed in a run share the paragraphs after (or before) the run.
 
     After the run means the labels came first and the values follow in the same order (the
     text after a stop heading such as "Relación con ODS", whose content is a graphic, counts
-    too). Before the run means the values were printed above their labels.
+    too): which values go to which label is decided by what each field holds (`_align`), not by
+    counting. Before the run means the values were printed above their labels.
     """
     i = 0
     while i < len(spans):
@@ -189,8 +189,12 @@ def _share_label_runs(spans: list[Span], template: Template) -> list[Span]:
                          or sum(len(_WORD.findall(t)) for _, t in u) >= 3]
             enough = len(units) >= wanted
             if units and (enough or (len(run) > 1 and not _values_before(run, donor))):
-                groups = _split_for(units, wanted)
-                for span, paras in zip(run + [owner], groups):
+                slots = run + ([owner] if owner.key != STOP else [])
+                if owner.key == TITLE and owner.paragraphs[0][0][0] is owner.label_line:
+                    # a title printed again beside a flattened table keeps its own line's paragraph
+                    slots, units = run, _units(owner.paragraphs[1:], sentences=len(run) > 1)
+                    owner.paragraphs = owner.paragraphs[:1]
+                for span, paras in zip(slots, _align(units, slots, fit)):
                     span.paragraphs, span.shared = paras, True
                 if owner.key == STOP:
                     owner.paragraphs = []
@@ -252,11 +256,13 @@ def _units(paragraphs: list[Paragraph], sentences: bool) -> list[Paragraph]:
     return units
 
 
-def _split_for(units: list[Paragraph], n: int) -> list[list[Paragraph]]:
-    """Units split into n groups in order; the last group takes what is left over."""
-    if len(units) <= n:
-        return [[u] for u in units] + [[] for _ in range(n - len(units))]
-    return [[u] for u in units[: n - 1]] + [units[n - 1:]]
+def _align(units: list[Paragraph], slots: list[Span], fit: FieldFit) -> list[list[Paragraph]]:
+    """Units split into one group per slot, in order, each group fitting its field best: places
+    to territorio, organisations to actores, an amount to a number, sentences to text."""
+    def group_fit(slot: int, i: int, j: int) -> float:
+        return fit(slots[slot].key, join_pieces([p for u in units[i:j] for p in u]))
+    bounds, _ = align(len(units), len(slots), group_fit)
+    return [units[i:j] for i, j in bounds]
 
 
 _AMOUNT_LINE = re.compile(r"^\W*[\d.,]+\s*(USD|\$)?\W*$")
@@ -264,17 +270,32 @@ _WORD = re.compile(r"[^\W\d_]{2,}")
 
 
 def _sentences(paragraph: Paragraph) -> list[Paragraph]:
-    """Break where a line ends a sentence and the next starts with a capital, and around a
-    line that is only an amount ("840,000 USD"): table cells printed without blank lines."""
+    """Break where a line ends a sentence or a list and the next starts with a capital, and
+    around a line that is only an amount ("840,000 USD"): table cells printed without blank
+    lines ("Quito, Manta y Cuenca" / "OIM, Socios Implementadores" are two cells)."""
     out: list[Paragraph] = [[]]
     for k, piece in enumerate(paragraph):
         if _AMOUNT_LINE.match(piece[1]) and out[-1]:
             out.append([])
         out[-1].append(piece)
         nxt = paragraph[k + 1][1] if k + 1 < len(paragraph) else ""
-        if (_SENTENCE_END.search(piece[1]) and strip_junk(nxt)[:1].isupper()) or _AMOUNT_LINE.match(piece[1]):
+        ends = _SENTENCE_END.search(piece[1]) or (len(out[-1]) == 1 and _list_line(piece[1]))
+        if (ends and strip_junk(nxt)[:1].isupper()) or _AMOUNT_LINE.match(piece[1]):
             out.append([])
     return [p for p in out if p]
+
+
+LIST_ITEM_WORDS = 4
+_OPEN_END = {"y", "e", "o", "u", "de", "del", "la", "las", "los", "el", "en", "con", "para", "por", "a", "que"}
+
+
+def _list_line(text: str) -> bool:
+    """A line that is a list on its own ("Quito, Manta y Cuenca"): short items apart by commas,
+    no sentence mark, not ending on a word that carries on ("… Socios Implementadores y")."""
+    items = [i.strip() for i in text.split(",")]
+    words = text.split()
+    return (len(items) >= 2 and all(0 < len(i.split()) <= LIST_ITEM_WORDS for i in items)
+            and not re.search(r"[.;:]", text) and words[-1].lower() not in _OPEN_END)
 
 
 def _pass_on_overflow(spans: list[Span], specs: dict[str, FieldSpec]) -> None:
@@ -380,14 +401,6 @@ def _title_by_summary(spans: list[Span], title: str) -> None:
                 span.paragraphs[k:k + 1] = own.paragraphs
                 own.paragraphs, own.shared, span.shared = [para], True, True
                 return
-
-
-TITLE_AGREES = 85
-"""rapidfuzz ratio of a title (folded) to its summary description for the two to agree."""
-
-
-def agrees_with(text: str, title: str) -> bool:
-    return fuzz.ratio(fold(text), fold(title)) >= TITLE_AGREES
 
 
 def _claim_entity_lists(spans: list[Span], template: Template, kind: Kind) -> None:

@@ -436,3 +436,39 @@ Se mide por los minutos de espera.
     assert got["titulo"] == "Abrir ventanillas móviles en los pasos fronterizos del norte."
     assert got["hallazgo"] == "Las ventanillas reducen los tiempos de espera en los pasos."
     assert got["efectividad"] == "Se mide por los minutos de espera."
+
+
+def test_a_flattened_tables_values_go_to_the_labels_their_types_fit(template):
+    """One cell of the run printed nothing: counting the values would shift every row after it
+    (the organisations into tipo_asistencia, the amount into actores); their types say whose."""
+    got = values(
+        """
+# de población asistida
+Territorio
+Tipo de asistencia
+Actores involucrados (ONG, Gobierno, Empresa)
+Presupuesto aproximado
+Potencial de replicación y por quién
+Vínculos ascendentes a objetivos más elevados de la Institución
+
+1.200
+
+Ibarra, Otavalo y Cotacachi
+
+Cruz Roja Ecuatoriana, HIAS, GAD Municipal de Ibarra
+
+3.500 USD
+
+Otras agencias del sistema pueden replicar las brigadas en la sierra norte.
+
+Las brigadas aportan a la protección de las familias que llegan por la frontera.
+
+Relación con ODS
+""",
+        template,
+    )
+    assert got["territorio"] == "Ibarra, Otavalo y Cotacachi"
+    assert got["actores"] == "Cruz Roja Ecuatoriana, HIAS, GAD Municipal de Ibarra"
+    assert got["presupuesto_usd"] == "3.500 USD"
+    assert "tipo_asistencia" not in got
+    assert got["vinculos_institucion"].startswith("Las brigadas aportan")
