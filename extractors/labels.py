@@ -126,8 +126,8 @@ class LabelMatcher:
                     if stripped[end:end + 1].isalnum():
                         continue
                     read = line_sq[skip:skip + length]
-                    if any(c.isdigit() for c in read) and not any(c.isdigit() for c in label.squashed):
-                        continue  # "Objetivo 7": a number, not a letter of the label
+                    if read[-1:].isdigit() and not label.squashed[-1:].isdigit():
+                        continue  # "Objetivo 7": a number after the word, not a letter of the label
                     edits = Levenshtein.distance(read, label.squashed) + skip
                     if edits <= allowed and not _inflected(read, label.squashed) and (best is None or (edits, -size) < best[:2]):
                         best = (edits, -size, label, end)

@@ -145,9 +145,12 @@ def _read_events(lines: list[Line], codigo: str, matcher: LabelMatcher,
         if not title_match and not hit and after_head is None:
             text = strip_junk(text[matcher.tail_length(text):])
             hit = matcher.match(text)
-        if not title_match and not hit and (near := matcher.near(text)) is not None and near.key in unread:
-            unread.discard(near.key)
-            hit = replace(near, partial=True)
+        if not title_match and not hit and (near := matcher.near(text)) is not None:
+            if near.key in unread:
+                unread.discard(near.key)
+                hit = replace(near, partial=True)
+            elif near.key == spans[-1].key:  # its own label read again, garbled ("Contribuci6n:")
+                text = near.rest
         if not _has_word(text):
             continue
         row = next((key for key, pattern in rows if pattern.match(text)), None) if not hit else None

@@ -472,3 +472,15 @@ Relación con ODS
     assert got["presupuesto_usd"] == "3.500 USD"
     assert "tipo_asistencia" not in got
     assert got["vinculos_institucion"].startswith("Las brigadas aportan")
+
+
+def test_a_fields_own_label_read_again_garbled_is_not_part_of_its_value(template):
+    got = values(
+        """
+Contribución y beneficiarios previstos
+Contribuci6én: El número de familias que reciben la orientación.
+Beneficiarias/os previstas/os: Familias en tránsito.
+""",
+        template,
+    )
+    assert got["contribucion"] == "El número de familias que reciben la orientación."
