@@ -85,7 +85,7 @@ def assign(lines: list[Line], codigo: str, template: Template, kind: Kind, title
     _fetch_amounts(spans, specs)
     _pass_on_overflow(spans, specs)
     _claim_entity_lists(spans, template, kind)
-    spans = _share_label_runs(spans, template, FieldFit(template, title))
+    spans = _share_label_runs(spans, template, kind, FieldFit(template, title))
     _fetch_amounts(spans, specs)  # the run sharing may have brought the amount next door
     _continue_lowercase(spans, specs)
     if title:
@@ -168,7 +168,7 @@ def _read_events(lines: list[Line], codigo: str, matcher: LabelMatcher,
     return spans
 
 
-def _share_label_runs(spans: list[Span], template: Template, fit: FieldFit) -> list[Span]:
+def _share_label_runs(spans: list[Span], template: Template, kind: Kind, fit: FieldFit) -> list[Span]:
     """Pass 5: labels printed in a run share the paragraphs after (or before) the run.
 
     After the run means the labels came first and the values follow in the same order (the
@@ -205,7 +205,7 @@ def _share_label_runs(spans: list[Span], template: Template, fit: FieldFit) -> l
                 continue
         if run and _values_before(run, donor):
             units = _donor_units(donor, len(run))
-            if len(run) == 1 and template.printed_before(run[0].key, donor.key):
+            if len(run) == 1 and template.printed_before(run[0].key, donor.key, kind):
                 # a row's label OCR'd below the next row: its value is the donor's first
                 run[0].paragraphs, run[0].shared = units[:1], True
                 donor.paragraphs = units[1:]

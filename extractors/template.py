@@ -127,12 +127,20 @@ class Template(_Strict):
     fields: dict[str, FieldSpec]
     record: RecordKeys
     data: DataFiles
-    tables: list[list[str]] = []
+    printed_order: dict[Kind, list[str]] = {}
     review_threshold: ReviewThreshold = ReviewThreshold()
 
-    def printed_before(self, first: str, second: str) -> bool:
-        """Whether some table prints the row `first` above the row `second`."""
-        return any(first in t and second in t and t.index(first) < t.index(second) for t in self.tables)
+    def printed_before(self, first: str, second: str, kind: Kind) -> bool:
+        """Whether a ficha of this kind prints the field `first` before the field `second`."""
+        order = self.printed_order.get(kind, [])
+        return first in order and second in order and order.index(first) < order.index(second)
+
+    def printed_between(self, first: str, last: str, kind: Kind) -> list[str]:
+        """The fields a ficha of this kind prints after `first` and before `last`."""
+        order = self.printed_order.get(kind, [])
+        if first not in order or last not in order:
+            return []
+        return order[order.index(first) + 1:order.index(last)]
 
     @field_validator("page_furniture")
     @classmethod
@@ -227,7 +235,8 @@ def load_template(path: Path = DEFAULT_TEMPLATE) -> Template:
         )
         raise TemplateError(f"{path}: invalid template: {problems}") from exc
     missing = [f for f in template.fields if f not in template.all_record_keys()]
-    missing += [k for table in template.tables for k in table if k not in template.fields]
+    missing += [k for order in template.printed_order.values() for k in order
+                if k not in template.all_record_keys()]
     missing += [k for k in template.choices if k not in template.all_record_keys()]
     if missing:
         raise TemplateError(f"{path}: fields not in record keys: {missing}")
