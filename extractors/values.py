@@ -12,7 +12,7 @@ from rapidfuzz import fuzz, process
 from corrections.lexicon import base_lexicon
 from corrections.numbers import read_int
 from extractors.choices import read_choice_row
-from extractors.confidence import Evidence, absent_score, score
+from extractors.confidence import VALIDATION_SCORE, Evidence, absent_score, score
 from extractors.entities import find_entities, load_gazetteer, names_only, split_list
 from extractors.fit import Doubts, heading_like
 from extractors.spans import TITLE, Span, agrees_with, assign, join_pieces
@@ -69,7 +69,21 @@ def extract_ficha(block: FichaBlock, documento: str, template: Template) -> Fich
             fields[key] = _typed(pmm, lambda text: parse(text, template), key)
         else:
             fields[key] = _field(key, template.fields[key], by_key.get(key, []), template, doubts)
+    _doubt_before_lost_labels(fields, template, kind)
     return Ficha(block.codigo, documento, fields)
+
+
+def _doubt_before_lost_labels(fields: dict[str, FieldValue], template: Template, kind: str) -> None:
+    """A text value of several sentences printed right before a field that was not found may
+    hold that field's text, its label lost: it fails validation (`doubt:next-lost`)."""
+    order = [k for k in template.printed_order.get(kind, []) if k not in OPTIONAL_FIELDS]
+    for key, nxt in zip(order, order[1:]):
+        value, after = fields.get(key), fields.get(nxt)
+        spec = template.fields.get(key)
+        if (value is None or after is None or after.value is not None or not isinstance(value.value, str)
+                or spec is None or spec.type != "text" or len(_SENTENCE.findall(value.value)) < 2):
+            continue
+        fields[key] = _value_doubted(value, "next-lost")
 
 
 def _ticked_agrees(block: FichaBlock, key: str, value: str, template: Template) -> bool | None:
@@ -115,6 +129,20 @@ def _value(value, spans: list[Span], pieces, *, valid=None, ambiguous=False, ext
     evidence = Evidence(_label_of(spans), prov["reading"], len(repairs), prov["words"], valid, ambiguous,
                         prov["weakest"], doubt)
     return FieldValue(value, score(evidence), prov["page"], prov["bbox"], prov["raw"], repairs, evidence.describe())
+
+
+_SENTENCE = re.compile(r"[.!?](?:\s|$)")
+
+
+def _value_doubted(value: FieldValue, doubt: str) -> FieldValue:
+    """The value with one more doubt: its validation fails, so its confidence halves."""
+    if any(e.startswith("doubt:") for e in value.evidence):
+        return value
+    evidence = tuple("invalid" if e == "valid" else e for e in value.evidence)
+    if "invalid" not in evidence:
+        evidence += ("invalid",)
+    factor = VALIDATION_SCORE[False] / VALIDATION_SCORE[True if "valid" in value.evidence else None]
+    return replace(value, confidence=round(value.confidence * factor, 3), evidence=evidence + (f"doubt:{doubt}",))
 
 
 def _absent(key: str) -> FieldValue:

@@ -116,3 +116,23 @@ def test_values_as_printed_raise_no_doubt(template, folder):
                 if (doubt := doubts.about(key, [text], text)) is not None:
                     doubted.append((record["codigo"], key, doubt))
     assert doubted == []
+
+
+def test_a_text_that_ran_on_into_a_field_whose_label_was_lost_is_doubted(template):
+    """The lesson's "Descripción de la lección" label is lost to bleed-through: its paragraph
+    runs on in the hallazgo, which must not keep a high score."""
+    lesson = """ÁREA A LA QUE CORRESPONDE MONITOREO Y EVALUACIÓN
+CÓDIGO LA3_ME
+LA3_ME: Revisar los indicadores con los socios cada trimestre.
+Hallazgo
+Los socios entienden mejor los indicadores cuando los revisan juntos.
+DcsAlpcAn ¿c Ia lecciAn
+La revisión conjunta reduce los errores de registro en los informes.
+Contexto y condiciones previas relacionadas
+Los socios reportaban con formatos distintos.
+"""
+    fields = ficha(template, lesson, "LA3_ME")
+    assert fields["descripcion_leccion"].value is None
+    assert fields["hallazgo"].confidence < 0.6
+    assert "doubt:next-lost" in fields["hallazgo"].evidence
+    assert fields["contexto"].confidence >= 0.9
