@@ -111,15 +111,27 @@ class _Edges:
 def _runs(page: PageWords, lines: list[list[int]], edges: list[_Edges], split: float) -> list[tuple[int, int]]:
     """Runs of consecutive lines that respect `split`, without a big vertical gap, that look like a table."""
     runs: list[tuple[int, int]] = []
-    start = 0
+    start, column = 0, None
     for index, line in enumerate(edges):
         broken = not _respects(page, line, split)
         far = index > start and line.top - edges[index - 1].bottom > REGION_MAX_GAP * page.height
-        if broken or far:
+        opens = _right_start(line, split)
+        moved = opens is not None and column is not None and abs(opens - column) > COLUMN_TOLERANCE * page.height
+        if broken or far or moved:
             runs.append((start, index))
-            start = index + 1 if broken else index
+            start, column = (index + 1, None) if broken else (index, None)
+        if not broken and opens is not None and column is None:
+            column = opens
     runs.append((start, len(lines)))
     return [(s, e) for s, e in runs if e > s and _is_table(page, lines[s:e], split)]
+
+
+def _right_start(line: _Edges, split: float) -> float | None:
+    """Where the line's right column starts, when the line has words on both sides of `split`:
+    one table's value column starts at one x; a table below with another split starts a run of
+    its own even where both respect this split."""
+    left = bisect_left(line.x0, split)
+    return line.x0[left] if 0 < left < len(line.x0) else None
 
 
 def _respects(page: PageWords, line: _Edges, split: float) -> bool:

@@ -242,3 +242,32 @@ def test_a_value_beside_its_label_is_not_taken_for_the_label_line_going_on():
     ids = [(1, 1, 1)] * len(label) + [(2, 1, 1)] * len(value)
     lines = words_to_lines(label + value, 1, PAGE_WIDTH, line_ids=ids)
     assert [l.text for l in lines] == ["Presupuesto aproximado", "10,000 USD"]
+
+
+def test_two_tables_one_under_the_other_with_their_own_column_splits():
+    """A label | value table whose labels wrap, then a criteria table whose value column starts
+    a little further left, both ruled across only: each keeps its own split. Read at the
+    second table's split, the first table's wrapped labels would be rows of their own."""
+    first = [(["Actores", "involucrados (ONG,", "Gobierno, Empresa)"], ["OIM, Socios Implementadores"]),
+             (["Factores", "diferenciadores (Valor", "agregado de OIM)"],
+              ["Se destaca la comprensión de", "las necesidades de la población", "beneficiaria en la frontera.",
+               "Así mismo, se destaca el", "trabajo coordinado."]),
+             (["Efectividad:"], ["Es más efectiva en entornos", "de crisis en la frontera.",
+                                 "Su efectividad se disipa", "con el tiempo."])]
+    second = [(["IMPORTANTE"], ["Sí, debido a que permite la", "continuidad de los programas.",
+                                "Es relevante en la frontera."]),
+              (["ÚTIL"], ["Sí, debido a que se replica.", "Sirve en otros contextos."]),
+              (["EQUITATIVO"], ["Sí, debido a que incluye a", "las familias de la frontera."]),
+              (["ECONÓMICO"], ["No, supone un costo adicional", "para los socios.", "No reemplaza otras."])]
+    words, rules, top = [], [], 100.0
+    for rows, value_x in ((first, 205.0), (second, 178.0)):
+        rules.append(Rule(LABEL_X - 5, 560, top - 5))
+        for label, value in rows:
+            words += [w for i, t in enumerate(label) for w in words_at(t, LABEL_X, top + 13 * i)]
+            words += [w for i, t in enumerate(value) for w in words_at(t, value_x, top + 13 * i)]
+            top += 13 * max(len(label), len(value)) + 8
+            rules.append(Rule(LABEL_X - 5, 560, top - 5))
+        top += 12
+    texts = [line.text for line in words_to_lines(words, 1, PAGE_WIDTH, rules=rules)]
+    assert texts[1].startswith("Factores diferenciadores (Valor agregado de OIM) Se destaca"), texts
+    assert texts[3].startswith("IMPORTANTE Sí, debido a que"), texts
