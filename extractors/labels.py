@@ -27,6 +27,7 @@ MIN_FUZZY_CHARS = 12
 CONTINUATION_WORD = 5
 """Squashed letters a piece of a label's unread rest needs to be dropped from a line's start
 ("de la" could open any sentence; "la Institución" does not)."""
+LOOSE_EDITS = 0.4
 NEAR_MIN_CHARS = 6
 NEAR_CHARS_PER_EDIT = 6
 """`near`: a garbled label may have one letter wrong (a stray leading one included) per this
@@ -104,12 +105,15 @@ class LabelMatcher:
     def keys(self) -> set[str]:
         return {label.key for label in self._labels}
 
-    def near(self, line: str) -> LabelHit | None:
+    def near(self, line: str, keys: set[str] | None = None, loose: bool = False) -> LabelHit | None:
         """The label the line opens with when OCR garbled it beyond `match` (a first letter
         misread or added: "Ffectividad", "PEQUITATIVO", "Paiabras ciave"), with no lower-case
         word after it. Weaker evidence than `match`, for callers that check it against more
         (the template's order, a value's own field). Labels of fewer than NEAR_MIN_CHARS
-        letters are left out, and so is a case-sensitive label on a line not in capitals."""
+        letters are left out, and so is a case-sensitive label on a line not in capitals.
+        `keys`: only these fields' labels. `loose`: up to LOOSE_EDITS of the label's letters
+        wrong ("Ferritocia" for Territorio, a shaded cell under bleed-through): evidence only
+        together with a value that fits that field."""
         stripped = line.strip()
         if next((c for c in stripped if c.isalpha()), "").islower():  # labels are capitalised
             return None
@@ -119,7 +123,9 @@ class LabelMatcher:
             size = len(label.squashed)
             if size < NEAR_MIN_CHARS or (label.case_sensitive and not _capitals(stripped[:len(label.text) + 2])):
                 continue
-            allowed = max(1, size // NEAR_CHARS_PER_EDIT)
+            if keys is not None and label.key not in keys:
+                continue
+            allowed = int(size * LOOSE_EDITS) if loose else max(1, size // NEAR_CHARS_PER_EDIT)
             for skip in (0, 1):
                 for length in range(max(1, size - 2), min(len(line_sq) - skip, size + 2) + 1):
                     end = index[skip + length - 1] + 1

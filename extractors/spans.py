@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 
+from corrections.lexicon import base_lexicon
 from extractors.choices import read_choice_row
 from extractors.entities import names_only, split_list
 from extractors.fit import FieldFit, agrees_with, align
@@ -80,12 +81,13 @@ def assign(lines: list[Line], codigo: str, template: Template, kind: Kind, title
     matcher = build_matcher(template, kind)
     rows = [(key, re.compile(spec.opens_with)) for key, spec in template.fields.items()
             if spec.opens_with and kind in spec.kinds]
-    spans = _read_events(split_run_in(lines, template, kind), codigo, matcher, rows, template)
+    fit = FieldFit(template, title)
+    spans = _read_events(split_run_in(lines, template, kind), codigo, matcher, rows, template, fit)
     specs = template.fields
     _fetch_amounts(spans, specs)
     _pass_on_overflow(spans, specs)
     _claim_entity_lists(spans, template, kind)
-    spans = _share_label_runs(spans, template, kind, FieldFit(template, title))
+    spans = _share_label_runs(spans, template, kind, fit)
     _fetch_amounts(spans, specs)  # the run sharing may have brought the amount next door
     _continue_lowercase(spans, specs)
     if title:
@@ -113,7 +115,7 @@ def split_run_in(lines: list[Line], template: Template, kind: Kind) -> list[Line
 
 
 def _read_events(lines: list[Line], codigo: str, matcher: LabelMatcher,
-                 rows: list[tuple[str, re.Pattern[str]]], template: Template) -> list[Span]:
+                 rows: list[tuple[str, re.Pattern[str]]], template: Template, fit: FieldFit) -> list[Span]:
     """Pass 1: every label opens a span that takes the text up to the next label; a row of tick
     boxes ends the span before it."""
     title = re.compile(rf"^\s*{re.escape(codigo)}\s*[:.]")
@@ -151,6 +153,9 @@ def _read_events(lines: list[Line], codigo: str, matcher: LabelMatcher,
                 hit = replace(near, partial=True)
             elif near.key == spans[-1].key:  # its own label read again, garbled ("Contribuci6n:")
                 text = near.rest
+        if not title_match and not hit and (near := _garbled_label(text, matcher, unread, fit)) is not None:
+            unread.discard(near.key)
+            hit = replace(near, partial=True)
         if not _has_word(text):
             continue
         row = next((key for key, pattern in rows if pattern.match(text)), None) if not hit else None
@@ -166,6 +171,20 @@ def _read_events(lines: list[Line], codigo: str, matcher: LabelMatcher,
             spans[-1].add((line, text), new_paragraph or bool(title_match or hit))
         new_paragraph = False
     return spans
+
+
+def _garbled_label(text: str, matcher: LabelMatcher, unread: set[str], fit: FieldFit) -> LabelHit | None:
+    """A label OCR garbled past `near` ("Ferritocia Quito, Tulcán"), taken for one only on
+    more evidence: the word read is no word, the field's label is read nowhere else in the
+    ficha, and what follows on the line is what that field holds (GOOD_FIT)."""
+    first = re.sub(r"[^\w]", "", text.split()[0]).lower() if text.split() else ""
+    if not first or base_lexicon().is_valid(first):
+        return None
+    hit = matcher.near(text, keys=unread - {STOP}, loose=True)
+    return hit if hit is not None and hit.rest and fit(hit.key, hit.rest) >= GOOD_FIT else None
+
+
+GOOD_FIT = 0.9
 
 
 def _share_label_runs(spans: list[Span], template: Template, kind: Kind, fit: FieldFit) -> list[Span]:

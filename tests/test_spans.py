@@ -484,3 +484,30 @@ Beneficiarias/os previstas/os: Familias en tránsito.
         template,
     )
     assert got["contribucion"] == "El número de familias que reciben la orientación."
+
+
+def test_a_label_garbled_beyond_a_letter_opens_its_field_when_its_value_fits_it(template):
+    """A shaded label cell under bleed-through: "Ferritocia" is no word, territorio is read
+    nowhere else, and a place list follows."""
+    got = values(
+        """
+Tipo de asistencia Orientación legal
+Ferritocia Ibarra, Otavalo y Cotacachi
+Presupuesto aproximado 2.500 USD
+""",
+        template,
+    )
+    assert got["territorio"] == "Ibarra, Otavalo y Cotacachi"
+    assert got["tipo_asistencia"] == "Orientación legal"
+
+
+def test_a_garbled_word_before_text_of_another_type_is_no_label(template):
+    got = values(
+        """
+Tipo de asistencia Orientación legal
+Ferritocia las familias reciben orientación en su idioma.
+Presupuesto aproximado 2.500 USD
+""",
+        template,
+    )
+    assert "territorio" not in got
