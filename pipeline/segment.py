@@ -16,6 +16,8 @@ from pipeline.records import FichaBlock, Line, SummaryEntry
 from pipeline.text import fold, strip_junk
 
 CODE_LINE_WINDOW = 4
+SUMMARY_HEAD_LINES = 6
+"""A summary table's column header follows its heading within this many lines."""
 MIN_LABELLED_LINES = 3
 """A ficha found without its header must show at least this many field labels (a table of
 contents lists titles too)."""
@@ -33,8 +35,8 @@ def segment(lines: list[Line], template: Template) -> Segmentation:
     """Ficha blocks and summary entries, in document order, with cross-check warnings."""
     headers = _HeaderFinder(template)
     result = Segmentation()
-    starts = headers.ficha_starts(lines)
-    summary_starts = [i for i, l in enumerate(lines) if headers.is_summary_heading(l.text)]
+    summary_starts = _summary_starts(lines, headers)
+    starts = _outside_summaries(headers.ficha_starts(lines), summary_starts, lines, headers)
     boundaries = sorted(set(starts) | set(summary_starts)) + [len(lines)]
 
     for start in summary_starts:
@@ -67,6 +69,33 @@ def segment(lines: list[Line], template: Template) -> Segmentation:
     return result
 
 
+def _outside_summaries(starts: list[int], summary_starts: list[int], lines: list[Line],
+                       headers: _HeaderFinder) -> list[int]:
+    """Ficha starts, less those a summary table's own rows made: inside a summary table, up to
+    the next ÁREA header, a row whose code cell OCR read with the column header's word
+    ("Código BP1_ME ...") or with a colon opens no ficha."""
+    areas = [i for i in starts if headers.opens_area_header(lines, i)]
+    kept = []
+    for i in starts:
+        table = max((s for s in summary_starts if s < i), default=None)
+        inside = table is not None and not any(table < a <= i for a in areas)
+        if not inside or i in areas:
+            kept.append(i)
+    return kept
+
+
+def _summary_starts(lines: list[Line], headers: _HeaderFinder) -> list[int]:
+    """Where summary tables open: at their heading, or, where OCR lost the heading (a banner
+    printed white on dark), at the table's column header ("Código | Descripción")."""
+    starts: list[int] = []
+    for i, line in enumerate(lines):
+        if headers.is_summary_heading(line.text):
+            starts.append(i)
+        elif headers.is_summary_columns(line.text) and not any(i - s <= SUMMARY_HEAD_LINES for s in starts):
+            starts.append(i)
+    return starts
+
+
 def read_summary(lines: list[Line], template: Template) -> list[SummaryEntry]:
     """Rows of a summary table: each code with the description printed around it.
 
@@ -77,6 +106,8 @@ def read_summary(lines: list[Line], template: Template) -> list[SummaryEntry]:
     """
     last_column = fold(template.header.summary_columns[-1])
     head = next((i for i, l in enumerate(lines[:6]) if last_column in fold(l.text)), 0)
+    if template.code_pattern.search(lines[head].text):
+        head -= 1  # the column header read on the first row's line: that line is a row
     groups: list[list[Line]] = [[]]
     for line in lines[head + 1:]:
         if not line.text.strip():
@@ -92,13 +123,18 @@ def read_summary(lines: list[Line], template: Template) -> list[SummaryEntry]:
             orphan.extend(group)
             continue
         if len(codes) > 1:  # two rows glued together: give each code its own lines
+            closed = False  # the row before ended its sentence: what follows opens the next
             for line in group:
                 m = template.code_pattern.search(line.text)
                 if m:
                     entries.append((m.group(0), orphan + [line]))
-                    orphan = []
-                elif entries:
+                    orphan, closed = [], False
+                    continue
+                if entries and not closed:
                     entries[-1][1].append(line)
+                else:
+                    orphan.append(line)
+                closed = closed or bool(re.search(r"[.!?]\s*$", line.text))
             continue
         code_index = next(i for i, l in enumerate(group) if template.code_pattern.search(l.text))
         if orphan and code_index == 0 or not entries:
@@ -130,6 +166,7 @@ class _HeaderFinder:
         self.template = template
         self.area_label = LabelMatcher([("area", template.header.area_label, False)])
         self.summary_heading = fold(template.header.summary_heading)
+        self.summary_columns = [fold(c) for c in template.header.summary_columns]
         # the area label's last word ("corresponde") survives when OCR breaks the rest
         self.header_word = fold(template.header.area_label).split()[-1]
         # every word a header block prints: the area label and the area names
@@ -141,6 +178,21 @@ class _HeaderFinder:
 
     def is_summary_heading(self, text: str) -> bool:
         return self.summary_heading in fold(text)
+
+    def opens_area_header(self, lines: list[Line], start: int) -> bool:
+        """Whether an ÁREA header starts at this line, after any of its pieces printed above it."""
+        i = start
+        while i < len(lines) and not self.is_area_header(lines[i].text):
+            words = re.findall(r"[a-z]+", fold(lines[i].text))
+            if not words or not set(words) <= self.header_words:
+                return False
+            i += 1
+        return i < len(lines)
+
+    def is_summary_columns(self, text: str) -> bool:
+        """The column header of a summary table: its column names and little else."""
+        words = re.findall(r"[a-z]+", fold(text))
+        return set(self.summary_columns) <= set(words) and len(words) <= len(self.summary_columns) + 2
 
     def ficha_starts(self, lines: list[Line]) -> list[int]:
         """Indexes of the lines that open a ficha: the ÁREA header, else a lone CÓDIGO line,

@@ -132,6 +132,25 @@ Tablero, indicadores.
     result = segment(paged(summary, ficha), template)
     assert [b.codigo for b in result.blocks] == ["BP1_ME"]
     assert result.blocks[0].lines[0].page == 2
+    assert [e.codigo for e in result.summary] == ["BP1_ME"]
+
+
+def test_a_stray_header_of_a_code_before_its_ficha_is_left_out_with_a_warning(template):
+    stray = "\nÁREA A LA QUE CORRESPONDE MONITOREO Y EVALUACIÓN\nCÓDIGO BP1_ME\n"
+    ficha = """
+ÁREA A LA QUE CORRESPONDE MONITOREO Y EVALUACIÓN
+CÓDIGO BP1_ME
+BUENA PRÁCTICA
+BP1_ME: Publicar un tablero mensual de indicadores.
+Hallazgo
+Los socios consultan el tablero antes de planificar.
+Efectividad
+Se mide por las decisiones que cita el acta.
+Palabras clave
+Tablero, indicadores.
+"""
+    result = segment(paged(stray, ficha), template)
+    assert [b.codigo for b in result.blocks] == ["BP1_ME"] and result.blocks[0].lines[0].page == 2
     assert any("BP1_ME" in w and "pages 1 and 2" in w for w in result.warnings), result.warnings
 
 
@@ -154,3 +173,42 @@ Se mide por las decisiones que cita el acta.
     assert [b.codigo for b in result.blocks] == ["BP1_ME"]
     texts = [l.text for l in result.blocks[0].lines]
     assert "Efectividad" in texts and texts.count("CÓDIGO BP1_ME") == 1
+
+
+SUMMARY_WITHOUT_HEADING = """
+Código Descripción
+Publicar un tablero mensual de indicadores con los datos de cada socio
+CÓDIGO BP1_ME y revisarlo en la reunión mensual de coordinación con
+los socios implementadores del proyecto.
+Llamar a cada familia una semana después de la entrega para
+BP2_ME verificar que la asistencia llegó completa y a tiempo.
+"""
+FICHAS_ME = """
+ÁREA A LA QUE CORRESPONDE MONITOREO Y EVALUACIÓN
+CÓDIGO BP1_ME
+BUENA PRÁCTICA
+BP1_ME: Publicar un tablero mensual de indicadores con los datos de cada socio y revisarlo en la reunión mensual de coordinación con los socios implementadores del proyecto.
+Hallazgo
+Los socios consultan el tablero antes de planificar.
+Efectividad
+Se mide por las decisiones que cita el acta.
+ÁREA A LA QUE CORRESPONDE MONITOREO Y EVALUACIÓN
+CÓDIGO BP2_ME
+BUENA PRÁCTICA
+BP2_ME: Llamar a cada familia una semana después de la entrega para verificar que la asistencia llegó completa y a tiempo.
+Hallazgo
+Las llamadas revelan problemas que las visitas no ven.
+Efectividad
+Se mide por los reclamos resueltos.
+"""
+
+
+def test_a_summary_table_is_read_by_its_columns_when_its_heading_was_not(template):
+    """A white-on-dark banner heading OCR did not read; a code centred beside a three-line
+    description, its line read together with the column header's word: still a summary table,
+    and each code one ficha."""
+    result = segment(paged(SUMMARY_WITHOUT_HEADING, FICHAS_ME), template)
+    assert [b.codigo for b in result.blocks] == ["BP1_ME", "BP2_ME"]
+    assert [e.codigo for e in result.summary] == ["BP1_ME", "BP2_ME"]
+    assert all(b.lines[0].page == 2 for b in result.blocks)
+    assert result.summary[1].descripcion.startswith("Llamar a cada familia")
