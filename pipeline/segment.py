@@ -36,7 +36,7 @@ def segment(lines: list[Line], template: Template) -> Segmentation:
     headers = _HeaderFinder(template)
     result = Segmentation()
     summary_starts = _summary_starts(lines, headers)
-    starts = _outside_summaries(headers.ficha_starts(lines), summary_starts, lines, headers)
+    starts = _outside_summaries(headers.ficha_starts(lines), summary_starts, lines, headers, template)
     boundaries = sorted(set(starts) | set(summary_starts)) + [len(lines)]
 
     for start in summary_starts:
@@ -70,16 +70,22 @@ def segment(lines: list[Line], template: Template) -> Segmentation:
 
 
 def _outside_summaries(starts: list[int], summary_starts: list[int], lines: list[Line],
-                       headers: _HeaderFinder) -> list[int]:
-    """Ficha starts, less those a summary table's own rows made: inside a summary table, up to
-    the next ÁREA header, a row whose code cell OCR read with the column header's word
-    ("Código BP1_ME ...") or with a colon opens no ficha."""
+                       headers: _HeaderFinder, template: Template) -> list[int]:
+    """Ficha starts, less those a summary table's own rows made: inside a summary table (up to
+    the next ÁREA header), a row whose code cell OCR read with the column header's word
+    ("Código BP1_ME ...") opens no ficha, unless a ficha follows it (its title line, or
+    labels) before the next start."""
     areas = [i for i in starts if headers.opens_area_header(lines, i)]
     kept = []
-    for i in starts:
+    for k, i in enumerate(starts):
         table = max((s for s in summary_starts if s < i), default=None)
-        inside = table is not None and not any(table < a <= i for a in areas)
-        if not inside or i in areas:
+        if table is None or i in areas or any(table < a <= i for a in areas):
+            kept.append(i)
+            continue
+        block = lines[i:starts[k + 1] if k + 1 < len(starts) else len(lines)]
+        code = headers.block_code(block)[0]
+        if code and (any(headers.title_code(l.text) == code for l in block)
+                     or _labelled_lines(block, code, template) >= MIN_LABELLED_LINES):
             kept.append(i)
     return kept
 
