@@ -24,7 +24,7 @@ from corrections.lexicon import base_lexicon
 from extractors.choices import read_choice_row
 from extractors.entities import names_only, split_list
 from extractors.fit import FieldFit, agrees_with, align
-from extractors.labels import LabelMatcher
+from extractors.labels import LabelHit, LabelMatcher
 from extractors.template import FieldSpec, Kind, Template
 from pipeline.records import Line
 from pipeline.text import fold, strip_junk
@@ -167,10 +167,55 @@ def _read_events(lines: list[Line], codigo: str, matcher: LabelMatcher,
         elif hit:
             spans.append(Span(hit.key, partial_label=hit.partial, label_line=line))
             text, unread_label, unread_for = hit.rest, hit.unread, LABEL_REST_LINES
+            inline = _labels_inline(text, matcher, template) if hit.key in template.fields else []
+            for more in inline:  # several rows' labels read on one line: a run, values after
+                spans.append(Span(more.key, label_line=line))
+                text, unread_label = more.rest, more.unread
+            if inline:
+                for unit in _inline_units(text):
+                    spans[-1].add((line, unit), True)
+                new_paragraph = False
+                continue
         if _has_word(text):
             spans[-1].add((line, text), new_paragraph or bool(title_match or hit))
         new_paragraph = False
     return spans
+
+
+def _labels_inline(text: str, matcher: LabelMatcher, template: Template) -> list[LabelHit]:
+    """Labels that follow a label on its line: OCR of an unruled table whose rows lie close
+    read several rows as one ("# de población asistida Territorio Tipo de asistencia 32,000
+    Tulcán, Quito. Asistencias ..."). A speck of one or two letters between them is skipped.
+    The Pacto Mundial's column heads ("Principios rectores Objetivos") are one table's header,
+    read together by design: their values are parsed from the table whole."""
+    found: list[LabelHit] = []
+    while text:
+        hit = matcher.match(text)
+        if hit is None:
+            words = text.split(maxsplit=1)
+            if len(words) == 2 and len(words[0]) <= 2:
+                hit = matcher.match(words[1])
+        if hit is None or hit.key not in template.fields or hit.partial or \
+                template.fields[hit.key].type in ("principles", "objectives"):
+            return found
+        found.append(hit)
+        text = hit.rest
+    return found
+
+
+_LEADING_AMOUNT = re.compile(r"^((?:US\$|USD|\$)?\s?\d[\d.,]*(?:\s?(?:USD|\$))?|No aplica\.?|No registra\.?)\s+(?=\S)", re.I)
+
+
+def _inline_units(text: str) -> list[str]:
+    """The values a run of labels read on one line shares, apart: a number first, then
+    sentences (and lists) ended by a full stop before a capital."""
+    units: list[str] = []
+    amount = _LEADING_AMOUNT.match(text)
+    if amount:
+        units.append(amount.group(1))
+        text = text[amount.end():]
+    units += [u for u in re.split(r"(?<=[.;])\s+(?=[A-ZÁÉÍÓÚÑ¿¡])", text) if u.strip()]
+    return units
 
 
 def _garbled_label(text: str, matcher: LabelMatcher, unread: set[str], fit: FieldFit) -> LabelHit | None:

@@ -511,3 +511,24 @@ Presupuesto aproximado 2.500 USD
         template,
     )
     assert "territorio" not in got
+
+
+def test_rows_read_as_one_line_share_their_values_by_type(template):
+    """An unruled table whose rows lie close: OCR read three rows as one line, labels first."""
+    got = values(
+        """
+# de población asistida Territorio si Tipo de asistencia 1.200 Ibarra, Otavalo, Cotacachi. Orientación legal y psicosocial
+Actores involucrados (ONG, Gobierno, Empresa) Cruz Roja Ecuatoriana, HIAS.
+""",
+        template,
+    )
+    assert got["poblacion_asistida"] == "1.200"
+    assert got["territorio"] == "Ibarra, Otavalo, Cotacachi."
+    assert got["tipo_asistencia"] == "Orientación legal y psicosocial"
+    assert got["actores"] == "Cruz Roja Ecuatoriana, HIAS."
+
+
+def test_the_pacto_mundial_column_heads_on_one_line_are_no_run(template):
+    spans = assign(lines("Principios rectores Objetivos\na) Centrarse en las personas.\nObjetivo 7: Abordar y reducir las vulnerabilidades en la migración."),
+                   "BP3_GF", template, "bp")
+    assert not any(s.shared for s in spans)
