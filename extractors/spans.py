@@ -168,13 +168,13 @@ def _read_events(lines: list[Line], codigo: str, matcher: LabelMatcher,
             spans.append(Span(hit.key, partial_label=hit.partial, label_line=line))
             text, unread_label, unread_for = hit.rest, hit.unread, LABEL_REST_LINES
             inline = _labels_inline(text, matcher, template) if hit.key in template.fields else []
-            for more in inline:  # several rows' labels read on one line: a run, values after
-                spans.append(Span(more.key, label_line=line))
-                text, unread_label = more.rest, more.unread
-            if inline:
-                for unit in _inline_units(text):
-                    spans[-1].add((line, unit), True)
-                new_paragraph = False
+            if inline:  # several rows' labels read on one line, then their values: shared by type
+                run = [spans[-1]] + [Span(more.key, label_line=line) for more in inline]
+                units = [[(line, unit)] for unit in _inline_units(inline[-1].rest)]
+                for span, group in zip(run, _align(units, run, fit)):
+                    span.paragraphs, span.shared = group, True
+                spans.extend(run[1:])
+                unread_label, new_paragraph = inline[-1].unread, False
                 continue
         if _has_word(text):
             spans[-1].add((line, text), new_paragraph or bool(title_match or hit))
