@@ -91,7 +91,8 @@ def assign(lines: list[Line], codigo: str, template: Template, kind: Kind, title
     _fetch_amounts(spans, specs)  # the run sharing may have brought the amount next door
     _continue_lowercase(spans, specs)
     if title:
-        _title_by_summary(spans, title)
+        order = template.printed_order.get(kind, [])
+        _title_by_summary(spans, title, order[order.index(TITLE) + 1] if TITLE in order[:-1] else None)
     return [s for s in spans if s.key != STOP]
 
 
@@ -451,14 +452,24 @@ def _continue_lowercase(spans: list[Span], specs: dict[str, FieldSpec]) -> None:
                 span.shared = True
 
 
-def _title_by_summary(spans: list[Span], title: str) -> None:
-    """Pass 7: the summary table names the ficha's title. A title span that disagrees with it,
-    while a paragraph under another label agrees, holds that label's text: the two swap (a
-    flattened page printed the hallazgo where the title was and the title under "Hallazgo").
+def _title_by_summary(spans: list[Span], title: str, follower: str | None) -> None:
+    """Pass 7: the summary table names the ficha's title. A title span that disagrees with it
+    but whose first lines agree ran on into the next field, its heading lost under bleed-
+    through: the rest is that field's. A title span that disagrees, while a paragraph under
+    another label agrees, holds that label's text: the two swap (a flattened page printed the
+    hallazgo where the title was and the title under "Hallazgo"). `follower`: the field the
+    template prints right after the title.
     Without a title span nothing moves: the summary gives the title, and a lesson's
     description may repeat it."""
     own = next((s for s in spans if s.key == TITLE and not s.empty), None)
     if own is None or agrees_with(join_pieces([p for para in own.paragraphs for p in para]), title):
+        return
+    pieces = [p for para in own.paragraphs for p in para]
+    cut = next((k for k in range(1, len(pieces)) if agrees_with(join_pieces(pieces[:k]), title)), None)
+    if cut is not None and follower is not None and not any(s.key == follower and not s.empty for s in spans):
+        # the title ran on into the text under a heading OCR lost: the rest is that field's
+        own.paragraphs = [pieces[:cut]]
+        spans.insert(spans.index(own) + 1, Span(follower, label_found=False, shared=True, paragraphs=[pieces[cut:]]))
         return
     for span in spans:
         if span.key in (TITLE, STOP):

@@ -532,3 +532,20 @@ def test_the_pacto_mundial_column_heads_on_one_line_are_no_run(template):
     spans = assign(lines("Principios rectores Objetivos\na) Centrarse en las personas.\nObjetivo 7: Abordar y reducir las vulnerabilidades en la migración."),
                    "BP3_GF", template, "bp")
     assert not any(s.shared for s in spans)
+
+
+def test_a_title_that_ran_on_into_the_text_under_a_lost_heading_gives_it_back(template):
+    """Bleed-through wiped the "Hallazgo" heading: the title's own lines agree with the
+    summary table, the lines after them are the hallazgo."""
+    text = """
+BP3_GF: Abrir ventanillas móviles en los pasos
+fronterizos del norte.
+Las ventanillas reducen los tiempos de espera
+en los pasos de Tulcán y Huaquillas.
+Efectividad
+Se mide por los minutos de espera.
+"""
+    spans = assign(lines(text), "BP3_GF", template, "bp", "Abrir ventanillas móviles en los pasos fronterizos del norte.")
+    got = {s.key: join_pieces([p for para in s.paragraphs for p in para]) for s in spans}
+    assert got["titulo"] == "Abrir ventanillas móviles en los pasos fronterizos del norte."
+    assert got["hallazgo"] == "Las ventanillas reducen los tiempos de espera en los pasos de Tulcán y Huaquillas."
