@@ -28,6 +28,7 @@ CONTINUATION_WORD = 5
 """Squashed letters a piece of a label's unread rest needs to be dropped from a line's start
 ("de la" could open any sentence; "la Institución" does not)."""
 LOOSE_EDITS = 0.4
+ENDS_MIN_WORDS = 4
 NEAR_MIN_CHARS = 6
 NEAR_CHARS_PER_EDIT = 6
 """`near`: a garbled label may have one letter wrong (a stray leading one included) per this
@@ -145,6 +146,23 @@ class LabelMatcher:
             return None
         return LabelHit(label.key, label.text, rest, False)
 
+    def by_ends(self, line: str, keys: set[str]) -> LabelHit | None:
+        """A label of ENDS_MIN_WORDS words or more read by its first and last words, its middle
+        garbled ("Potencial de e nosiiRe y por quién Instituciones ..."): the last word stands
+        where the label's length puts it, give or take two words. Only these fields' labels."""
+        tokens = line.split()
+        for label in self._labels:
+            words = label.text.split()
+            if label.key not in keys or len(words) < ENDS_MIN_WORDS or not tokens:
+                continue
+            if not _same_word(tokens[0], words[0]):
+                continue
+            for j in range(max(1, len(words) - 3), min(len(tokens), len(words) + 2)):
+                if _same_word(tokens[j], words[-1]):
+                    rest = strip_junk(" ".join(tokens[j + 1:]))
+                    return LabelHit(label.key, label.text, rest, False)
+        return None
+
     def continuation(self, line: str, unread: str) -> tuple[int, str]:
         """How much of a label a head left unread opens this line: (characters to drop, words
         still unread). A two-column table flattened by OCR prints a long label's rest in pieces
@@ -236,6 +254,12 @@ class LabelMatcher:
         words = label.word_ends.index(found[2]) + 1
         return LabelHit(label.key, label.text, strip_junk(line[index[found[0] - 1] + 1:]), head,
                         " ".join(label.text.split()[words:]))
+
+
+def _same_word(read: str, word: str) -> bool:
+    """One word of a label read with at most one letter wrong (none in a short word)."""
+    a, b = squash(read)[0], squash(word)[0]
+    return bool(b) and Levenshtein.distance(a, b) <= (1 if len(b) >= MIN_TAIL_CHARS - 1 else 0)
 
 
 def _inflected(read: str, label: str) -> bool:

@@ -157,6 +157,9 @@ def _read_events(lines: list[Line], codigo: str, matcher: LabelMatcher,
         if not title_match and not hit and (near := _garbled_label(text, matcher, unread, fit)) is not None:
             unread.discard(near.key)
             hit = replace(near, partial=True)
+        if not title_match and not hit and (near := matcher.by_ends(text, unread - {STOP})) is not None:
+            unread.discard(near.key)
+            hit = replace(near, partial=True)
         if not _has_word(text):
             continue
         row = next((key for key, pattern in rows if pattern.match(text)), None) if not hit else None

@@ -549,3 +549,16 @@ Se mide por los minutos de espera.
     got = {s.key: join_pieces([p for para in s.paragraphs for p in para]) for s in spans}
     assert got["titulo"] == "Abrir ventanillas móviles en los pasos fronterizos del norte."
     assert got["hallazgo"] == "Las ventanillas reducen los tiempos de espera en los pasos de Tulcán y Huaquillas."
+
+
+def test_a_long_label_with_its_middle_garbled_is_read_by_its_ends(template):
+    got = values(
+        """
+Presupuesto aproximado 2.500 USD
+Potencial de e nosiiRe y por quién Las agencias del sistema pueden replicarlo.
+Vínculos ascendentes a objetivos más elevados de la Institución Aporta a la protección.
+""",
+        template,
+    )
+    assert got["potencial_replicacion"] == "Las agencias del sistema pueden replicarlo."
+    assert got["presupuesto_usd"] == "2.500 USD"
