@@ -9,6 +9,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 
+from rapidfuzz import fuzz
+from rapidfuzz.distance import Levenshtein
+
 from extractors.labels import LabelMatcher
 from extractors.spans import STOP, build_matcher
 from extractors.template import Template
@@ -16,6 +19,8 @@ from pipeline.records import FichaBlock, Line, SummaryEntry
 from pipeline.text import fold, strip_junk
 
 CODE_LINE_WINDOW = 4
+HEADING_SIMILARITY = 85
+"""rapidfuzz partial ratio of a line to the summary heading for a word of it misread."""
 SUMMARY_HEAD_LINES = 6
 """A summary table's column header follows its heading within this many lines."""
 MIN_LABELLED_LINES = 3
@@ -64,9 +69,33 @@ def segment(lines: list[Line], template: Template) -> Segmentation:
             FichaBlock(code, found_in, area, tuple(block_lines), code_line, summary_by_code.get(code))
         )
 
-    result.blocks = _one_block_per_code(result.blocks, template, result.warnings)
+    result.blocks = _one_block_per_code(_codes_by_summary(result, template), template, result.warnings)
     _cross_check(result)
     return result
+
+
+def _codes_by_summary(result: Segmentation, template: Template) -> list[FichaBlock]:
+    """A ficha whose code no summary table lists, while a listed code with one character more
+    or less has no ficha, is that code misread (`BP11_AH` for `BP1_AH`: a stroke read twice or
+    lost): it takes the listed code, which its area's table vouches for (and, its header
+    misread, scores as read from the table). Another digit is no misreading to guess."""
+    listed = [e.codigo for e in result.summary]
+    if not listed:
+        return result.blocks
+    found = {b.codigo for b in result.blocks}
+    out = []
+    for block in result.blocks:
+        if block.codigo not in listed:
+            near = [c for c in listed if c not in found and abs(len(c) - len(block.codigo)) == 1
+                    and Levenshtein.distance(c, block.codigo) == 1]
+            if len(near) == 1:
+                result.warnings.append(f"page {block.lines[0].page}: {block.codigo} is listed in no summary table; "
+                                       f"read as {near[0]}, listed and with no other ficha")
+                found.add(near[0])
+                summary = next(e for e in result.summary if e.codigo == near[0])
+                block = replace(block, codigo=near[0], code_found_in="summary", summary=summary)
+        out.append(block)
+    return out
 
 
 def _outside_summaries(starts: list[int], summary_starts: list[int], lines: list[Line],
@@ -97,7 +126,8 @@ def _summary_starts(lines: list[Line], headers: _HeaderFinder) -> list[int]:
     for i, line in enumerate(lines):
         if headers.is_summary_heading(line.text):
             starts.append(i)
-        elif headers.is_summary_columns(line.text) and not any(i - s <= SUMMARY_HEAD_LINES for s in starts):
+        elif headers.is_summary_columns([l.text for l in lines[i:i + 2]]) \
+                and not any(i - s <= SUMMARY_HEAD_LINES for s in starts):
             starts.append(i)
     return starts
 
@@ -183,7 +213,10 @@ class _HeaderFinder:
         return self.area_label.match(text) is not None
 
     def is_summary_heading(self, text: str) -> bool:
-        return self.summary_heading in fold(text)
+        """The heading that opens an area's summary table, a word of it garbled or not."""
+        folded = fold(text)
+        return self.summary_heading in folded or (
+            len(folded) >= len(self.summary_heading) and fuzz.partial_ratio(self.summary_heading, folded) >= HEADING_SIMILARITY)
 
     def opens_area_header(self, lines: list[Line], start: int) -> bool:
         """Whether an ÁREA header starts at this line, after any of its pieces printed above it."""
@@ -195,10 +228,16 @@ class _HeaderFinder:
             i += 1
         return i < len(lines)
 
-    def is_summary_columns(self, text: str) -> bool:
-        """The column header of a summary table: its column names and little else."""
-        words = re.findall(r"[a-z]+", fold(text))
-        return set(self.summary_columns) <= set(words) and len(words) <= len(self.summary_columns) + 2
+    def is_summary_columns(self, texts: list[str]) -> bool:
+        """Whether a line (`texts[0]`), or it and the next (OCR may put each column name on a
+        line of its own), is the column header of a summary table: its column names, in
+        order, and little else."""
+        for n in (1, 2):
+            words = re.findall(r"[a-z]+", fold(" ".join(texts[:n])))
+            if words[:1] == self.summary_columns[:1] and set(self.summary_columns) <= set(words) \
+                    and len(words) <= len(self.summary_columns) + 2:
+                return True
+        return False
 
     def ficha_starts(self, lines: list[Line]) -> list[int]:
         """Indexes of the lines that open a ficha: the ÁREA header, else a lone CÓDIGO line,

@@ -212,3 +212,23 @@ def test_a_summary_table_is_read_by_its_columns_when_its_heading_was_not(templat
     assert [e.codigo for e in result.summary] == ["BP1_ME", "BP2_ME"]
     assert all(b.lines[0].page == 2 for b in result.blocks)
     assert result.summary[1].descripcion.startswith("Llamar a cada familia")
+
+
+def test_a_code_misread_by_one_character_takes_the_listed_code_with_no_ficha(template):
+    doc = DOC.replace("CÓDIGO BP1_GF", "CÓDIGO BP11_GF").replace("BP1_GF: Abrir", "BP11_GF: Abrir")
+    result = segment(lines(doc), template)
+    assert [b.codigo for b in result.blocks] == ["BP1_GF", "BP2_GF"]
+    assert result.blocks[0].code_found_in == "summary"
+    assert any("BP11_GF" in w and "BP1_GF" in w for w in result.warnings)
+
+
+def test_a_summary_heading_with_a_word_misread_and_columns_on_two_lines_still_opens_the_table(template):
+    summary = """
+2.4 LECCIONES Y BLU AS PRÁCTICAS DEL ÁREA DE MONITOREO Y EVALUACIÓN (ME)
+Código
+Descripción
+BP1_ME Publicar un tablero mensual de indicadores.
+BP2_ME Llamar a cada familia una semana después de la entrega.
+"""
+    result = segment(paged(summary, FICHAS_ME), template)
+    assert [e.codigo for e in result.summary] == ["BP1_ME", "BP2_ME"]
