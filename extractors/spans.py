@@ -509,8 +509,13 @@ def _claim_entity_lists(spans: list[Span], template: Template, kind: Kind) -> No
                 break
 
 
+_RULE_DEBRIS = re.compile(r"(?<=\w)_+(?=\s|$)|(?<!\S)[_|]+(?!\S)")
+"""A table rule OCR read as "_" or "|", alone or glued to a word's end ("Alas de_ Colibrí")."""
+
+
 def join_pieces(pieces: list[Piece]) -> str:
-    """One value from its line pieces: hyphenation at line ends undone, spaces collapsed."""
+    """One value from its line pieces: hyphenation at line ends undone, table-rule debris
+    dropped, spaces collapsed."""
     text = ""
     for _, piece in pieces:
         piece = piece.strip()
@@ -518,7 +523,7 @@ def join_pieces(pieces: list[Piece]) -> str:
             text = text[:-1] + piece
         else:
             text = f"{text} {piece}" if text else piece
-    return re.sub(r"\s+", " ", text).strip()
+    return re.sub(r"\s+", " ", _RULE_DEBRIS.sub(" ", text)).strip()
 
 
 def _gap_between(a: Line, b: Line) -> bool:

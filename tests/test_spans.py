@@ -562,3 +562,10 @@ Vínculos ascendentes a objetivos más elevados de la Institución Aporta a la p
     )
     assert got["potencial_replicacion"] == "Las agencias del sistema pueden replicarlo."
     assert got["presupuesto_usd"] == "2.500 USD"
+
+
+@pytest.mark.parametrize("printed, value", [("Comunidad de _ acogida, OIM", "Comunidad de acogida, OIM"),
+                                            ("Fundación Alas de_ Colibrí", "Fundación Alas de Colibrí"),
+                                            ("OIM | Socios Implementadores", "OIM Socios Implementadores")])
+def test_a_table_rule_read_as_a_sign_inside_a_value_is_dropped(printed, value):
+    assert join_pieces([(Line(printed, 1), printed)]) == value
