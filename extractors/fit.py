@@ -22,9 +22,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+import wordfreq
 import yaml
 from rapidfuzz import fuzz
 
+from corrections.lexicon import base_lexicon
 from corrections.numbers import read_int
 from extractors.entities import find_entities
 from extractors.labels import LabelMatcher
@@ -43,6 +45,7 @@ SENTENCE_WORDS = 6
 LIST_ITEM_WORDS = 7
 """A comma item with more words is a clause of a sentence, not a list item."""
 HEADING_LETTERS = 12
+MISREAD_LETTERS = 5
 _SENTENCE_END = re.compile(r"[.!?](?:\s|$)")
 _CAPS_RUN = re.compile(r"\b[A-ZÁÉÍÓÚÑ]{2,}(?:\s+(?:[A-ZÁÉÍÓÚÑ]{1,3}\s+)?[A-ZÁÉÍÓÚÑ]{2,}){1,}\b")
 
@@ -179,6 +182,23 @@ def dump_lengths(lengths: Lengths, source: str) -> str:
     return header + yaml.safe_dump({"campos": fields}, allow_unicode=True, sort_keys=False)
 
 
+def _misread_word(text: str) -> bool:
+    """A word of MISREAD_LETTERS letters or more, in lower case (names, acronyms and foreign
+    terms are capitalised), that Spanish does not use, or a letter run broken by a digit."""
+    for word in re.findall(r"[^\W_][\w+]*", text):
+        letters = re.sub(r"[^a-záéíóúñü]", "", word)
+        if re.search(r"[^\W\d_]\d+[^\W\d_]", word):
+            return True
+        if word[:1].islower() and len(letters) >= MISREAD_LETTERS and not _known(letters):
+            return True
+    return False
+
+
+def _known(word: str) -> bool:
+    """A Spanish form of the lexicon, or a word Spanish text uses at all (wordfreq), however rare."""
+    return base_lexicon().is_valid(word) or wordfreq.zipf_frequency(word, "es") > 0
+
+
 def heading_like(text: str) -> bool:
     """Whether the text holds a run of capitalised words long enough to be a heading or a
     running title ("ADMINISTRATIVO FINANCIERO (AF)"), not acronyms in a list ("OIM, ACNUR")."""
@@ -270,7 +290,9 @@ class Doubts:
           however garbled: the label that ended the value was lost;
         - `heading`: it holds a run of capitalised words, as an area heading or a running title;
         - `long`: it is over LONG_Z spreads longer than its field usually is;
-        - `type`: it is what another type of field holds (a place list where a sentence belongs).
+        - `type`: it is what another type of field holds (a place list where a sentence belongs);
+        - `misread`: a list or one-line value (compared word for word) holds a common word that
+          no lexicon knows ("campajhas", "capacitaci6on"): OCR damage the repair could not undo.
         """
         for piece in pieces[1:]:
             hit = self.labels.match(piece) or self.labels.near(piece)
@@ -283,4 +305,6 @@ class Doubts:
         spec = self.template.fields.get(key)
         if spec is not None and type_fit(spec, shape(text, self.gazetteer)) == POOR:
             return "type"
+        if spec is not None and (spec.type == "list" or spec.single_line) and _misread_word(text):
+            return "misread"
         return None
