@@ -50,6 +50,8 @@ class Span:
     partial_label: bool = False
     shared: bool = False
     """Some of its text was shared out from a run of labels or moved across a label."""
+    close_call: bool = False
+    """Shared out by an assignment that another one came close to (`fit.align`'s margin)."""
     label_line: Line | None = None
     """The line its label was read on."""
     paragraphs: list[Paragraph] = field(default_factory=list)
@@ -329,11 +331,19 @@ def _units(paragraphs: list[Paragraph], sentences: bool) -> list[Paragraph]:
 
 def _align(units: list[Paragraph], slots: list[Span], fit: FieldFit) -> list[list[Paragraph]]:
     """Units split into one group per slot, in order, each group fitting its field best: places
-    to territorio, organisations to actores, an amount to a number, sentences to text."""
+    to territorio, organisations to actores, an amount to a number, sentences to text. When
+    another split is almost as likely (CLOSE_MARGIN), the slots are marked a close call."""
     def group_fit(slot: int, i: int, j: int) -> float:
         return fit(slots[slot].key, join_pieces([p for u in units[i:j] for p in u]))
-    bounds, _ = align(len(units), len(slots), group_fit)
+    bounds, margin = align(len(units), len(slots), group_fit)
+    if margin < CLOSE_MARGIN:
+        for slot in slots:
+            slot.close_call = True
     return [units[i:j] for i, j in bounds]
+
+
+CLOSE_MARGIN = 3.0
+"""An assignment less than this many times likelier than the next best one is a close call."""
 
 
 _AMOUNT_LINE = re.compile(r"^\W*[\d.,]+\s*(USD|\$)?\W*$")

@@ -119,6 +119,8 @@ def _provenance(pieces: list[tuple[Line, str]]) -> dict:
 
 
 def _label_of(spans: list[Span]) -> str:
+    if any(s.close_call for s in spans):
+        return "close"
     return "shared" if any(s.shared or s.partial_label for s in spans) else "full"
 
 

@@ -569,3 +569,37 @@ Vínculos ascendentes a objetivos más elevados de la Institución Aporta a la p
                                             ("OIM | Socios Implementadores", "OIM Socios Implementadores")])
 def test_a_table_rule_read_as_a_sign_inside_a_value_is_dropped(printed, value):
     assert join_pieces([(Line(printed, 1), printed)]) == value
+
+
+def test_values_a_run_of_labels_could_share_either_way_are_a_close_call(template):
+    """Three paragraphs for two text labels: split 1 + 2 or 2 + 1, nothing tells which."""
+    spans = assign(lines("""
+Factores diferenciadores (Valor agregado de OIM)
+Efectividad:
+
+La OIM acompaña cada visita de campo con su propio equipo técnico.
+
+Las visitas se planifican con los socios al inicio de cada mes del año.
+
+Los informes de cada visita se comparten con todos los socios del proyecto.
+
+Palabras clave
+Visitas, monitoreo.
+"""), "LA3_ME", template, "lesson")
+    close = {s.key for s in spans if s.close_call}
+    assert {"factores_diferenciadores", "efectividad"} <= close
+
+
+def test_values_whose_types_decide_the_sharing_are_no_close_call(template):
+    spans = assign(lines("""
+Territorio
+Actores involucrados (ONG, Gobierno, Empresa)
+
+Ibarra, Otavalo y Cotacachi
+
+Cruz Roja Ecuatoriana, HIAS, GAD Municipal de Ibarra
+
+Palabras clave
+Visitas, monitoreo.
+"""), "LA3_ME", template, "lesson")
+    assert not any(s.close_call for s in spans)
