@@ -283,7 +283,7 @@ class Doubts:
         labels = [(key, label, spec.case_sensitive) for key, spec in template.fields.items() for label in spec.labels]
         self.labels = LabelMatcher(labels + [("_heading", h, False) for h in template.stop_headings])
 
-    def about(self, key: str, pieces: list[str], text: str) -> str | None:
+    def about(self, key: str, pieces: list[str], text: str, next_lost: bool = False) -> str | None:
         """Why a value seems not to be (only) its field's, or None.
 
         - `label`: a line of it (not the first) opens with another field's label or a heading,
@@ -292,7 +292,9 @@ class Doubts:
         - `long`: it is over LONG_Z spreads longer than its field usually is;
         - `type`: it is what another type of field holds (a place list where a sentence belongs);
         - `misread`: a list or one-line value (compared word for word) holds a common word that
-          no lexicon knows ("campajhas", "capacitaci6on"): OCR damage the repair could not undo.
+          no lexicon knows ("campajhas", "capacitaci6on"): OCR damage the repair could not undo;
+        - `next-lost`: a text of several sentences printed right before a field of which nothing
+          was found (`next_lost`) may hold that field's text, its label lost.
         """
         for piece in pieces[1:]:
             hit = self.labels.match(piece) or self.labels.near(piece)
@@ -307,4 +309,6 @@ class Doubts:
             return "type"
         if spec is not None and (spec.type == "list" or spec.single_line) and _misread_word(text):
             return "misread"
+        if next_lost and spec is not None and spec.type == "text" and len(_SENTENCE_END.findall(text)) >= 2:
+            return "next-lost"
         return None

@@ -12,7 +12,7 @@ from rapidfuzz import fuzz, process
 from corrections.lexicon import base_lexicon
 from corrections.numbers import read_int
 from extractors.choices import read_choice_row
-from extractors.confidence import VALIDATION_SCORE, Evidence, absent_score, score
+from extractors.confidence import Evidence, absent_score, score
 from extractors.entities import find_entities, load_gazetteer, names_only, split_list
 from extractors.fit import Doubts, heading_like
 from extractors.spans import TITLE, Span, agrees_with, assign, join_pieces
@@ -56,6 +56,7 @@ def extract_ficha(block: FichaBlock, documento: str, template: Template) -> Fich
         "area_codigo": _fixed(block.area_codigo, code_line, code_evidence),
         "area": _fixed(template.codes.areas[block.area_codigo], code_line, code_evidence),
     }
+    before_lost = _printed_before_lost(by_key, template, kind)
     for key in template.record_keys(kind):
         if key in fields:
             continue
@@ -64,26 +65,25 @@ def extract_ficha(block: FichaBlock, documento: str, template: Template) -> Fich
         elif key == "sostenibilidad_detalle":
             fields[key] = _sustainability_detail(by_key.get("sostenibilidad", []), doubts)
         elif key in ("pmm_principios", "pmm_objetivos"):
-            pmm = by_key.get("pmm_principios", []) + by_key.get("pmm_objetivos", [])
+            pmm = [span for k in PACTO for span in by_key.get(k, [])]
             parse = _principles if key == "pmm_principios" else _objectives
             fields[key] = _typed(pmm, lambda text: parse(text, template), key)
         else:
-            fields[key] = _field(key, template.fields[key], by_key.get(key, []), template, doubts)
-    _doubt_before_lost_labels(fields, template, kind)
+            fields[key] = _field(key, template.fields[key], by_key.get(key, []), template, doubts,
+                                 next_lost=key in before_lost)
     return Ficha(block.codigo, documento, fields)
 
 
-def _doubt_before_lost_labels(fields: dict[str, FieldValue], template: Template, kind: str) -> None:
-    """A text value of several sentences printed right before a field that was not found may
-    hold that field's text, its label lost: it fails validation (`doubt:next-lost`)."""
+PACTO = ("pmm_principios", "pmm_objetivos")
+"""Read together from one table: a span of either carries both."""
+
+
+def _printed_before_lost(by_key: dict[str, list[Span]], template: Template, kind: str) -> set[str]:
+    """The fields printed right before a field of which nothing was found (optional ones
+    aside): their text may run on into its text, its label lost."""
     order = [k for k in template.printed_order.get(kind, []) if k not in OPTIONAL_FIELDS]
-    for key, nxt in zip(order, order[1:]):
-        value, after = fields.get(key), fields.get(nxt)
-        spec = template.fields.get(key)
-        if (value is None or after is None or after.value is not None or not isinstance(value.value, str)
-                or spec is None or spec.type != "text" or len(_SENTENCE.findall(value.value)) < 2):
-            continue
-        fields[key] = _value_doubted(value, "next-lost")
+    found = set(by_key) | (set(PACTO) if set(PACTO) & set(by_key) else set())
+    return {key for key, nxt in zip(order, order[1:]) if nxt not in found}
 
 
 def _ticked_agrees(block: FichaBlock, key: str, value: str, template: Template) -> bool | None:
@@ -133,20 +133,6 @@ def _value(value, spans: list[Span], pieces, *, valid=None, ambiguous=False, ext
     return FieldValue(value, score(evidence), prov["page"], prov["bbox"], prov["raw"], repairs, evidence.describe())
 
 
-_SENTENCE = re.compile(r"[.!?](?:\s|$)")
-
-
-def _value_doubted(value: FieldValue, doubt: str) -> FieldValue:
-    """The value with one more doubt: its validation fails, so its confidence halves."""
-    if any(e.startswith("doubt:") for e in value.evidence):
-        return value
-    evidence = tuple("invalid" if e == "valid" else e for e in value.evidence)
-    if "invalid" not in evidence:
-        evidence += ("invalid",)
-    factor = VALIDATION_SCORE[False] / VALIDATION_SCORE[True if "valid" in value.evidence else None]
-    return replace(value, confidence=round(value.confidence * factor, 3), evidence=evidence + (f"doubt:{doubt}",))
-
-
 def _absent(key: str) -> FieldValue:
     return FieldValue(None, absent_score(key not in OPTIONAL_FIELDS), None, None, None, (), ("absent",))
 
@@ -155,7 +141,8 @@ def _fixed(value: str, line: Line, evidence: Evidence) -> FieldValue:
     return FieldValue(value, score(evidence), line.page, line.bbox, line.raw or line.text, line.repairs, evidence.describe())
 
 
-def _field(key: str, spec: FieldSpec, spans: list[Span], template: Template, doubts: Doubts) -> FieldValue:
+def _field(key: str, spec: FieldSpec, spans: list[Span], template: Template, doubts: Doubts,
+           next_lost: bool = False) -> FieldValue:
     if not spans:
         return _absent(key)
     chosen = spans if spec.join_repeats else spans[:1]
@@ -170,7 +157,7 @@ def _field(key: str, spec: FieldSpec, spans: list[Span], template: Template, dou
         match = process.extractOne(fold(word), {v: fold(v) for v in spec.values}, scorer=fuzz.ratio)
         ok = match is not None and match[1] >= 80
         return _value(match[2] if ok else word, chosen, pieces[:1], valid=ok)
-    doubt = doubts.about(key, [t for _, t in pieces], text)
+    doubt = doubts.about(key, [t for _, t in pieces], text, next_lost)
     if spec.type == "list" and spec.split == "places":
         places, ok = split_places(text, template.data_path("places"))
         return _value(places, chosen, pieces, valid=ok, doubt=doubt)
