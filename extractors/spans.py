@@ -3,17 +3,24 @@
 Printed fichas are label → value, but OCR of two-column tables breaks that order: a run of
 labels may come first and their values after (in the same order), a value may start above
 its own label, and a table cell's overflow may land under the next label. The assignment is
-done in passes over a list of events (labels and paragraphs of text), each pass a small rule:
+done in passes over a list of events (labels and paragraphs of text):
 
-1. a label owns the text after it, up to the next label;
+1. a label owns the text after it, up to the next label. A label is read whole, by its head
+   (its rest dropped from the lines below), garbled by a letter (`LabelMatcher.near`), by its
+   first and last words, or garbled further when what follows fits its field; a row of tick
+   boxes ends the field before it; labels read one after another on a line share the values
+   after them by type;
 2. a number cell with no number takes an amount-only line from a neighbour;
 3. a one-line table cell keeps its first paragraph (or sentence) and passes the rest on;
 4. an empty list-of-organisations field takes a list of organisations glued to the end of a
    text field, before the runs below count the values they share;
-5. a run of labels with no text of their own shares the text that follows, one paragraph
-   (or sentence) each; a run at the end of a table takes the paragraphs before it, in the
-   table's printed row order (template `tables`);
-6. a value that starts mid-sentence takes the sentence start from the label before.
+5. a run of labels with no text of their own shares the text that follows by what each
+   field holds (`fit.align`: a scored, ordered assignment by type and usual length, its
+   margin a close call or not); a run at the end of a table takes the paragraphs before it,
+   in the template's printed order;
+6. a value that starts mid-sentence takes the sentence start from the label before;
+7. the title is checked against the summary table: a title that ran on gives the rest to
+   the field after it, one swapped with another field's paragraph swaps back.
 """
 from __future__ import annotations
 
