@@ -51,7 +51,20 @@ bed's dark edge; printed text keeps out of it (page numbers sit ~6% in)."""
 INK_MARGIN_IN = 0.15
 """Blank paper kept around the ink when the page is cropped for Tesseract: the empty margins
 cost it ~4% of its time and hold nothing to read."""
-READER_VERSION = 3
+SECOND_LOOK = ("thresholding_method=2",)
+"""Tesseract's adaptive (Sauvola) binarization, for a second look at a page that read poorly:
+shaded table cells, bleed-through and uneven light defeat the global threshold there. On the
+generated poor scans of the four development families the reading with the higher mean
+confidence was chosen page by page: field accuracy 0.918 → 0.962 on average (shaded label
+cells 0.838 → 0.948); typical scans unchanged. Global is kept first: it reads plain pages
+better and costs nothing more."""
+SECOND_LOOK_CONFIDENCE = 0.93
+SECOND_LOOK_WEAK_SHARE = 0.03
+"""A page whose mean word confidence is under SECOND_LOOK_CONFIDENCE, or with more than this
+share of its words read under WEAK_WORD, gets the second look (on the poor scans above, 53 of
+305 pages, none of the typical ones: 90 % of what reading every page twice would gain)."""
+WEAK_WORD = 0.6
+READER_VERSION = 4
 """Bump when the image analysis or the word filters below change what a page reads as: cached
 readings made by another version are then read again."""
 RULING_CHARS_TEXT = "|¦"
@@ -123,7 +136,15 @@ def ocr_image(image: Image.Image, dpi: float, timeout: float) -> OcrPage:
             if rotation:
                 turned = _read(pixels, dpi, rotation, workdir, timeout)
                 page = turned if turned.score > page.score else page
+        if page.words and _reads_poorly(page):
+            again = _read(pixels, dpi, page.rotation, workdir, timeout, config=SECOND_LOOK)
+            page = again if again.confidence > page.confidence else page
     return page
+
+
+def _reads_poorly(page: OcrPage) -> bool:
+    weak = sum(w.confidence < WEAK_WORD for w in page.words) / max(len(page.words), 1)
+    return page.confidence < SECOND_LOOK_CONFIDENCE or weak > SECOND_LOOK_WEAK_SHARE
 
 
 def detect_rotation(pixels: np.ndarray, dpi: float, workdir: Path, timeout: float) -> int:
@@ -138,10 +159,11 @@ def detect_rotation(pixels: np.ndarray, dpi: float, workdir: Path, timeout: floa
 
 
 def _read(pixels: np.ndarray, dpi: float, rotation: int, workdir: Path, timeout: float,
-          mask: np.ndarray | None = None) -> OcrPage:
+          mask: np.ndarray | None = None, config: tuple[str, ...] = ()) -> OcrPage:
     """Turn, deskew and read the page; boxes come back in points in the turned frame.
 
-    `mask` is the page's ink mask when it is already known for this orientation.
+    `mask` is the page's ink mask when it is already known for this orientation; `config`,
+    more Tesseract variables (SECOND_LOOK).
     """
     if rotation:
         # np.rot90 turns counter-clockwise for a positive count.
@@ -154,7 +176,7 @@ def _read(pixels: np.ndarray, dpi: float, rotation: int, workdir: Path, timeout:
     left, top, right, bottom = raster.ink_box(pixels, round(INK_MARGIN_IN * dpi))
     path = _write(pixels[top:bottom, left:right], workdir / "page.pgm")
     try:
-        tsv = tesseract.stream(LANG, PSM, round(dpi)).read(path, timeout)
+        tsv = tesseract.stream(LANG, PSM, round(dpi), config).read(path, timeout)
     except tesseract.StreamFailed as exc:
         raise OcrFailed(str(exc)) from None
     points = 72 / dpi

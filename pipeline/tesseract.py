@@ -47,14 +47,14 @@ class StreamFailed(Exception):
 class TesseractStream:
     """One running `tesseract stdin - ... tsv` that reads page images one at a time."""
 
-    def __init__(self, lang: str, psm: int, dpi: int):
+    def __init__(self, lang: str, psm: int, dpi: int, config: tuple[str, ...] = ()):
         self._folder = tempfile.TemporaryDirectory(prefix="fichas-tesseract-")
         self._sentinel = Path(self._folder.name) / "fin.pgm"
         self._sentinel.write_bytes(SENTINEL)
         self._lang = lang
         self._stderr = tempfile.TemporaryFile()
         command = [pytesseract.pytesseract.tesseract_cmd, "stdin", "-", "-l", lang, "--psm", str(psm),
-                   "--dpi", str(dpi), "-c", "stream_filelist=1", "tsv"]
+                   "--dpi", str(dpi), "-c", "stream_filelist=1", *(a for c in config for a in ("-c", c)), "tsv"]
         try:
             self._process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                              stderr=self._stderr, env={**os.environ, "OMP_THREAD_LIMIT": "1"})
@@ -135,14 +135,15 @@ class TesseractStream:
         self._folder.cleanup()
 
 
-_streams: dict[int, dict[tuple[str, int, int], TesseractStream]] = {}
-"""The running processes of each OCR thread (by thread id), by (lang, psm, dpi)."""
+_streams: dict[int, dict[tuple[str, int, int, tuple[str, ...]], TesseractStream]] = {}
+"""The running processes of each OCR thread (by thread id), by (lang, psm, dpi, config)."""
 _lock = threading.Lock()
 
 
-def stream(lang: str, psm: int, dpi: int) -> TesseractStream:
-    """This thread's running Tesseract for these settings, started if it has none (or it died)."""
-    key = (lang, psm, dpi)
+def stream(lang: str, psm: int, dpi: int, config: tuple[str, ...] = ()) -> TesseractStream:
+    """This thread's running Tesseract for these settings (`config`: more `-c` variables),
+    started if it has none (or it died)."""
+    key = (lang, psm, dpi, config)
     with _lock:
         mine = _streams.setdefault(threading.get_ident(), {})
         running = mine.get(key)
@@ -150,7 +151,7 @@ def stream(lang: str, psm: int, dpi: int) -> TesseractStream:
         return running
     if running is not None:
         running.close()  # it stopped between pages (killed from outside): free its files
-    started = TesseractStream(lang, psm, dpi)
+    started = TesseractStream(lang, psm, dpi, config)
     with _lock:
         mine[key] = started
     return started

@@ -70,3 +70,26 @@ def test_provenance_points_at_the_page(scan):
     x0, top, x1, bottom = territorio.bbox
     assert 0 <= x0 < x1 and 0 <= top < bottom
     assert "Territorio" in territorio.raw
+
+
+@pytest.mark.slow
+def test_a_page_that_reads_poorly_gets_a_second_look_with_adaptive_binarization(tmp_path):
+    """A poor scan whose label cells are shaded: the global threshold loses labels there, the
+    second look reads them, and the page keeps the better reading."""
+    import numpy as np
+    import pypdfium2 as pdfium
+    from PIL import Image
+
+    from pipeline import ocr
+
+    gold = json.loads((DATA / "gold" / "PC.json").read_text(encoding="utf-8"))
+    rendered = render_pdf(gold["fichas"], gold["resumen"], tmp_path / "pc.pdf", level="poor", seed=7,
+                          family="memoria")
+    pdf = pdfium.PdfDocument(str(rendered.path))
+    pixels = np.asarray(pdf[8].render(scale=rendered.dpi / 72, grayscale=True).to_pil().convert("L"))
+    pdf.close()
+    first = ocr._read(pixels, rendered.dpi, 0, tmp_path, 120)
+    page = ocr.ocr_image(Image.fromarray(pixels, "L"), rendered.dpi, 120)
+    words = " ".join(w.text for w in page.words)
+    assert ocr._reads_poorly(first) and page.confidence > first.confidence
+    assert "Territorio" in words and "Territorio" not in " ".join(w.text for w in first.words)
