@@ -69,31 +69,39 @@ def segment(lines: list[Line], template: Template) -> Segmentation:
             FichaBlock(code, found_in, area, tuple(block_lines), code_line, summary_by_code.get(code))
         )
 
-    result.blocks = _one_block_per_code(_codes_by_summary(result, template), template, result.warnings)
+    result.blocks = _one_block_per_code(_codes_by_summary(result, template, headers), template, result.warnings)
     _cross_check(result)
     return result
 
 
-def _codes_by_summary(result: Segmentation, template: Template) -> list[FichaBlock]:
+def _codes_by_summary(result: Segmentation, template: Template, headers: _HeaderFinder) -> list[FichaBlock]:
     """A ficha whose code no summary table lists, while a listed code with one character more
-    or less has no ficha, is that code misread (`BP11_AH` for `BP1_AH`: a stroke read twice or
-    lost): it takes the listed code, which its area's table vouches for (and, its header
-    misread, scores as read from the table). Another digit is no misreading to guess."""
+    or less has no ficha: one of the two readings is that code misread (`BP11_AH` for `BP1_AH`,
+    a stroke read twice or lost). A code read twice alike in the ficha (its CÓDIGO line and its
+    title line) outweighs the table's one reading: the table's row takes it. Otherwise the
+    ficha takes the listed code, and scores as read from the table. Another digit is no
+    misreading to guess."""
     listed = [e.codigo for e in result.summary]
     if not listed:
         return result.blocks
     found = {b.codigo for b in result.blocks}
     out = []
     for block in result.blocks:
-        if block.codigo not in listed:
-            near = [c for c in listed if c not in found and abs(len(c) - len(block.codigo)) == 1
-                    and Levenshtein.distance(c, block.codigo) == 1]
-            if len(near) == 1:
+        near = [c for c in listed if c not in found and abs(len(c) - len(block.codigo)) == 1
+                and Levenshtein.distance(c, block.codigo) == 1] if block.codigo not in listed else []
+        if len(near) == 1:
+            row = next(e for e in result.summary if e.codigo == near[0])
+            if block.code_found_in == "header" and any(headers.title_code(l.text) == block.codigo for l in block.lines):
+                result.warnings.append(f"summary table: {near[0]} read as {block.codigo}, the code its ficha "
+                                       f"prints twice (page {block.lines[0].page})")
+                row = replace(row, codigo=block.codigo)
+                result.summary[result.summary.index(next(e for e in result.summary if e.codigo == near[0]))] = row
+                block = replace(block, summary=row)
+            else:
                 result.warnings.append(f"page {block.lines[0].page}: {block.codigo} is listed in no summary table; "
                                        f"read as {near[0]}, listed and with no other ficha")
-                found.add(near[0])
-                summary = next(e for e in result.summary if e.codigo == near[0])
-                block = replace(block, codigo=near[0], code_found_in="summary", summary=summary)
+                block = replace(block, codigo=near[0], code_found_in="summary", summary=row)
+            found.add(block.codigo)
         out.append(block)
     return out
 

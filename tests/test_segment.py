@@ -215,7 +215,7 @@ def test_a_summary_table_is_read_by_its_columns_when_its_heading_was_not(templat
 
 
 def test_a_code_misread_by_one_character_takes_the_listed_code_with_no_ficha(template):
-    doc = DOC.replace("CÓDIGO BP1_GF", "CÓDIGO BP11_GF").replace("BP1_GF: Abrir", "BP11_GF: Abrir")
+    doc = DOC.replace("CÓDIGO BP1_GF", "CÓDIGO BP11_GF")  # its title still reads BP1_GF
     result = segment(lines(doc), template)
     assert [b.codigo for b in result.blocks] == ["BP1_GF", "BP2_GF"]
     assert result.blocks[0].code_found_in == "summary"
@@ -232,3 +232,12 @@ BP2_ME Llamar a cada familia una semana después de la entrega.
 """
     result = segment(paged(summary, FICHAS_ME), template)
     assert [e.codigo for e in result.summary] == ["BP1_ME", "BP2_ME"]
+
+
+def test_a_code_the_ficha_prints_twice_alike_corrects_the_summary_row_instead(template):
+    doc = DOC.replace("BP1_GF | Abrir", "BP11_GF | Abrir")
+    result = segment(lines(doc), template)
+    assert [b.codigo for b in result.blocks] == ["BP1_GF", "BP2_GF"]
+    assert result.blocks[0].code_found_in == "header"
+    assert [e.codigo for e in result.summary] == ["BP1_GF", "BP2_GF"]
+    assert not any("no ficha was found" in w for w in result.warnings)
