@@ -100,6 +100,19 @@ def _covered(item: str, entities, label: str, whole: bool = True) -> bool:
     return False
 
 
+def type_class(spec: FieldSpec) -> str:
+    """What kind of text a field holds, as far as text can tell: places, organisations, other
+    lists, a number, a choice, or running text (a phrase or sentences)."""
+    if spec.type == "list":
+        return "places" if spec.split == "places" else "organisations" if spec.entity else "list"
+    return "text" if spec.type == "text" else spec.type
+
+
+_AMOUNT = re.compile(r"\d[\d.,]*\d\s*(?:USD|\$)|(?:USD|\$)\s*\d|\b\d{1,3}(?:[.,]\d{3})+\b")
+"""An amount of money or a grouped number ("1.500 USD", "32,000"): no name of a place or an
+organisation holds one."""
+
+
 def type_fit(spec: FieldSpec, s: Shape) -> float:
     """How well text of shape `s` suits a field of this type (GOOD, FAIR or POOR)."""
     if s.words == 0:
@@ -309,6 +322,8 @@ class Doubts:
             return "type"
         if spec is not None and (spec.type == "list" or spec.single_line) and _misread_word(text):
             return "misread"
+        if spec is not None and type_class(spec) in ("places", "organisations") and _AMOUNT.search(text):
+            return "type"  # an amount glued to a list of names: the cell beside it
         if next_lost and spec is not None and spec.type == "text" and len(_SENTENCE_END.findall(text)) >= 2:
             return "next-lost"
         return None

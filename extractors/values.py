@@ -339,18 +339,20 @@ def _principles(text: str, template: Template) -> tuple[list[str], bool]:
     """Letters of the printed principles, decided by name: OCR prints `6)` for `f)`.
 
     A principle is a name that opens a row, so the same words inside an objective's text
-    ("... al desarrollo sostenible") do not count.
+    ("... al desarrollo sostenible") do not count. A row marked "x)" whose name reads as none
+    fails the check: a principle may be missing.
     """
     names = {letter: fold(name) for letter, name in _pacto(template.data_path("pacto_mundial"))["principios"].items()}
-    found = set()
+    found, unread = set(), False
     for m in _PRINCIPLE.finditer(text):
         printed = fold(m["name"])
         match = process.extractOne(printed, names, scorer=fuzz.ratio, score_cutoff=NAME_MATCH)
         if match is None and (m["lead"] or m["mark"]):  # after a marker the row may run on
             match = process.extractOne(printed, names, scorer=_starts_with, score_cutoff=NAME_MATCH)
+            unread |= match is None and len(m["mark"] or m["lead"] or "") == 2  # "x)": a row whose name is lost
         if match:
             found.add(match[2])
-    return sorted(found), True
+    return sorted(found), not unread
 
 
 def _starts_with(printed: str, name: str, **_) -> float:

@@ -144,3 +144,8 @@ Los socios reportaban con formatos distintos.
                                    "OIM, Socios Implementadores que ejecutan capacitaci6on"])
 def test_a_list_holding_a_word_ocr_damaged_past_repair_is_doubted(template, value):
     assert Doubts(template).about("palabras_clave", [value], value) == "misread"
+
+
+def test_an_amount_glued_to_a_list_of_names_is_doubted(template):
+    value = "OIM, Socios Implementadores, actores locales. 1.500 USD"
+    assert Doubts(template).about("actores", [value], value) == "type"

@@ -102,3 +102,10 @@ def test_bullets_and_specks_at_a_value_start_are_dropped(template):
 def test_a_value_that_really_opens_with_a_sign_or_short_word_keeps_it(value):
     from pipeline.text import strip_marks
     assert strip_marks(value) == value
+
+
+def test_a_principle_row_whose_name_is_lost_fails_the_check(template):
+    read = "Principios rectores Objetivos\na) Centrarse en las personas.\nf) Dcrc hs hmnos\ng) Perspectiva de género."
+    letters, ok = _principles(read, template)
+    assert letters == ["a", "g"] and not ok
+    assert _principles(read.replace("Dcrc hs hmnos", "Derechos humanos"), template) == (["a", "f", "g"], True)
