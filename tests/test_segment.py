@@ -110,14 +110,7 @@ def paged(*pages: str) -> list[Line]:
     return [Line(t, n) for n, text in enumerate(pages, 1) for t in text.strip("\n").split("\n")]
 
 
-def test_a_summary_row_read_as_a_header_gives_no_second_ficha(template):
-    """The code cell of a summary row beside the table's column header reads like a CÓDIGO line."""
-    summary = """
-LECCIONES Y BUENAS PRÁCTICAS DEL ÁREA DE MONITOREO Y EVALUACIÓN (ME)
-Código BP1_ME Descripción Publicar un tablero mensual de indicadores
-con los datos de cada socio.
-"""
-    ficha = """
+FICHA_BP1_ME = """
 ÁREA A LA QUE CORRESPONDE MONITOREO Y EVALUACIÓN
 CÓDIGO BP1_ME
 BUENA PRÁCTICA
@@ -129,7 +122,16 @@ Se mide por las decisiones que cita el acta.
 Palabras clave
 Tablero, indicadores.
 """
-    result = segment(paged(summary, ficha), template)
+
+
+def test_a_summary_row_read_as_a_header_gives_no_second_ficha(template):
+    """The code cell of a summary row beside the table's column header reads like a CÓDIGO line."""
+    summary = """
+LECCIONES Y BUENAS PRÁCTICAS DEL ÁREA DE MONITOREO Y EVALUACIÓN (ME)
+Código BP1_ME Descripción Publicar un tablero mensual de indicadores
+con los datos de cada socio.
+"""
+    result = segment(paged(summary, FICHA_BP1_ME), template)
     assert [b.codigo for b in result.blocks] == ["BP1_ME"]
     assert result.blocks[0].lines[0].page == 2
     assert [e.codigo for e in result.summary] == ["BP1_ME"]
@@ -137,19 +139,7 @@ Tablero, indicadores.
 
 def test_a_stray_header_of_a_code_before_its_ficha_is_left_out_with_a_warning(template):
     stray = "\nÁREA A LA QUE CORRESPONDE MONITOREO Y EVALUACIÓN\nCÓDIGO BP1_ME\n"
-    ficha = """
-ÁREA A LA QUE CORRESPONDE MONITOREO Y EVALUACIÓN
-CÓDIGO BP1_ME
-BUENA PRÁCTICA
-BP1_ME: Publicar un tablero mensual de indicadores.
-Hallazgo
-Los socios consultan el tablero antes de planificar.
-Efectividad
-Se mide por las decisiones que cita el acta.
-Palabras clave
-Tablero, indicadores.
-"""
-    result = segment(paged(stray, ficha), template)
+    result = segment(paged(stray, FICHA_BP1_ME), template)
     assert [b.codigo for b in result.blocks] == ["BP1_ME"] and result.blocks[0].lines[0].page == 2
     assert any("BP1_ME" in w and "pages 1 and 2" in w for w in result.warnings), result.warnings
 
