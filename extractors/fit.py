@@ -39,8 +39,9 @@ MIN_SPREAD = 0.35
 LONG_Z = 3.0
 """A value this many spreads longer than its field's usual length has absorbed something."""
 GOOD, FAIR, POOR = 1.0, 0.5, 0.02
-SHORT_FIT = 0.3
 """Type fits: the text is what the field holds; could be; is not."""
+SHORT_FIT = 0.3
+"""The least a value shorter than its field's usual length fits: one sentence is a fair value."""
 SENTENCE_WORDS = 6
 LIST_ITEM_WORDS = 7
 """A comma item with more words is a clause of a sentence, not a list item."""
@@ -287,7 +288,7 @@ class FieldFit:
 
 
 class Doubts:
-    """The checks every value goes through, against its own field: built once per template."""
+    """The checks every value goes through, against its own field (built from the template)."""
 
     def __init__(self, template: Template):
         self.template = template
