@@ -135,13 +135,6 @@ class Template(_Strict):
         order = self.printed_order.get(kind, [])
         return first in order and second in order and order.index(first) < order.index(second)
 
-    def printed_between(self, first: str, last: str, kind: Kind) -> list[str]:
-        """The fields a ficha of this kind prints after `first` and before `last`."""
-        order = self.printed_order.get(kind, [])
-        if first not in order or last not in order:
-            return []
-        return order[order.index(first) + 1:order.index(last)]
-
     @field_validator("page_furniture")
     @classmethod
     def _patterns_compile(cls, v: list[str]) -> list[str]:
