@@ -238,12 +238,24 @@ def start_run(inputs: list[Path], out: Path, jobs: int = 1) -> subprocess.Popen:
 
 
 def wait_for_cached_pages(process: subprocess.Popen, cache: Path, pages: int, timeout: float = 120) -> int:
+    wait_until(lambda: cached_pages(cache) >= pages, process, f"{pages} pages cached", timeout)
+    return cached_pages(cache)
+
+
+def wait_until(condition, process: subprocess.Popen, what: str, timeout: float = 120) -> None:
+    """Poll `condition` while the run goes on; fail if the run ends or time runs out first."""
     deadline = time.monotonic() + timeout
-    while (count := cached_pages(cache)) < pages:
-        assert process.poll() is None, f"the run ended before {pages} pages were cached: {process.stderr.read()}"
-        assert time.monotonic() < deadline, "no page was cached in time"
+    while not condition():
+        assert process.poll() is None, f"the run ended before {what}: {process.stderr.read()}"
+        assert time.monotonic() < deadline, f"not {what} in time"
         time.sleep(0.2)
-    return count
+
+
+def in_manifest(out: Path, name: str) -> bool:
+    try:
+        return name in manifest_of(out)
+    except (OSError, ValueError):
+        return False
 
 
 @pytest.mark.slow
@@ -268,6 +280,7 @@ def test_ctrl_c_keeps_the_finished_documents(tmp_path):
     out = tmp_path / "out"
     process = start_run([LEGACY, SCANNED_SAMPLE], out, jobs=2)
     wait_for_cached_pages(process, out / CACHE, 1)
+    wait_until(lambda: in_manifest(out, LEGACY.name), process, "the legacy text done")
     process.send_signal(signal.SIGINT)
     assert process.wait(timeout=60) == 130
     assert "interrupted" in process.stderr.read()
