@@ -10,7 +10,8 @@ A document is read again only when its content (sha256) or the extraction (templ
 data, code, version) changed, or when it failed last time; a changed extraction re-reads the
 OCR from the cache. A document that fails now keeps its last good result, marked `stale`.
 Each finished document is saved at once (its result, then the manifest), so a killed run
-resumes where it stopped. The heavy stages (spaCy, pandas) are imported only when there is
+resumes where it stopped. One run at a time writes an output folder (`files.output_lock`): a
+second one waits. The heavy stages (spaCy, pandas) are imported only when there is
 work: a re-run with nothing new takes a fraction of a second.
 """
 from __future__ import annotations
@@ -28,7 +29,8 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Literal, Protocol
 
-from pipeline.files import atomic_write_text
+from pipeline.errors import OutputError
+from pipeline.files import atomic_write_text, output_lock
 from pipeline.records import DocumentResult
 from pipeline.review.store import STORE_NAME, Correction, ReviewStore
 
@@ -137,6 +139,8 @@ class BatchOptions:
     """Documents with more pages are refused; None: IngestLimits' default."""
     max_image_pixels: int | None = None
     """Images with more pixels are refused as decompression bombs; None: IngestLimits' default."""
+    wait: bool = True
+    """Wait for another run writing the same output folder; False: raise OutputBusyError at once."""
 
 
 def cache_path(out_dir: Path, options: BatchOptions | None = None) -> Path:
@@ -231,34 +235,47 @@ def run(inputs: Iterable[Path], out_dir: Path, options: BatchOptions | None = No
     started = time.perf_counter()
     options = options or BatchOptions()
     template_path = options.template_path or DEFAULT_TEMPLATE
-    out_dir.mkdir(parents=True, exist_ok=True)
-    manifest = Manifest.load(out_dir)
-    current = fingerprint(template_path)
-    files = collect_inputs(inputs)
-    todo = [p for p in files if options.force or not _up_to_date(manifest.documents.get(str(p)), p, current, out_dir)]
-    dropped = sorted(k for k in manifest.documents if not Path(k).exists())
-    for key in dropped:
-        del manifest.documents[key]
-    if progress:
-        progress.start(len(todo), len(files) - len(todo))
-    report = BatchReport([], processed=len(todo), unchanged=len(files) - len(todo), dropped=dropped)
-    reviews = ReviewStore(out_dir / STORE_NAME)
-    try:
-        if todo:
-            _process(todo, out_dir, manifest, options, template_path, current, progress, report)
-    finally:
-        corrections = reviews.version()
-        if (todo or dropped or corrections != manifest.corrections
-                or not all((out_dir / name).exists() for name in OUTPUTS)):
-            report.unapplied = _write_outputs(manifest, out_dir, template_path, reviews)
-            manifest.corrections = corrections
-            manifest.save(out_dir)
-        reviews.close()
-        report.entries = sorted(manifest.documents.values(), key=lambda e: e.path)
-        report.seconds = time.perf_counter() - started
+    with output_lock(out_dir, wait=options.wait):
+        manifest = Manifest.load(out_dir)
+        current = fingerprint(template_path)
+        files = collect_inputs(inputs)
+        todo = [p for p in files if options.force or not _up_to_date(manifest.documents.get(str(p)), p, current, out_dir)]
+        dropped = sorted(k for k in manifest.documents if not Path(k).exists())
+        for key in dropped:
+            del manifest.documents[key]
         if progress:
-            progress.close()
+            progress.start(len(todo), len(files) - len(todo))
+        report = BatchReport([], processed=len(todo), unchanged=len(files) - len(todo), dropped=dropped)
+        reviews = ReviewStore(out_dir / STORE_NAME)
+        unwritable = False
+        try:
+            if todo:
+                _process(todo, out_dir, manifest, options, template_path, current, progress, report)
+        except OutputError:
+            unwritable = True  # nothing more can be written; the earlier outputs stay as they were
+            raise
+        finally:
+            if not unwritable:
+                _write_if_needed(manifest, out_dir, template_path, reviews, report, bool(todo or dropped))
+            reviews.close()
+            report.entries = sorted(manifest.documents.values(), key=lambda e: e.path)
+            report.seconds = time.perf_counter() - started
+            if progress:
+                progress.close()
     return report
+
+
+def _write_if_needed(manifest: Manifest, out_dir: Path, template_path: Path, reviews: ReviewStore,
+                     report: BatchReport, changed: bool) -> None:
+    """Write the outputs and the manifest when documents changed, corrections were saved since
+    the last write, or an output is missing."""
+    # The version is read before the corrections are laid over: one saved in between makes the
+    # next run write again, so no correction is ever left out for good.
+    corrections = reviews.version()
+    if changed or corrections != manifest.corrections or not all((out_dir / name).exists() for name in OUTPUTS):
+        report.unapplied = _write_outputs(manifest, out_dir, template_path, reviews)
+        manifest.corrections = corrections
+        manifest.save(out_dir)
 
 
 def _up_to_date(entry: Entry | None, path: Path, current: str, out_dir: Path) -> bool:

@@ -15,7 +15,7 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.errors import FichasError
+from pipeline.errors import FichasError, OutputError
 from pipeline.files import open_database
 from pipeline.lines import Rule
 from pipeline.ocr import OcrPage
@@ -75,11 +75,16 @@ class OcrCache:
         return decode(row[0]) if row else None
 
     def put(self, sha256: str, page: int, settings: str, reading: OcrPage) -> None:
+        """Keep a page's reading; raises OutputError when the file cannot grow (disk full, read-only)."""
         with self._lock:
             db = self._connect()
-            db.execute("INSERT OR REPLACE INTO pages VALUES (?, ?, ?, ?, ?)",
-                       (sha256, page, settings, encode(reading), time.time()))
-            db.commit()
+            try:
+                db.execute("INSERT OR REPLACE INTO pages VALUES (?, ?, ?, ?, ?)",
+                           (sha256, page, settings, encode(reading), time.time()))
+                db.commit()
+            except sqlite3.OperationalError as exc:
+                db.rollback()
+                raise OutputError(self.path, str(exc)) from exc
 
     def info(self) -> CacheInfo:
         if not self.path.exists():

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import sys
 from pathlib import Path
@@ -25,7 +26,8 @@ def build_parser() -> argparse.ArgumentParser:
         "run",
         help="extract the fichas of PDFs, page images and OCR text dumps",
         description="Extract every ficha of the inputs into OUT/fichas.json, OUT/fichas.csv and OUT/campos.csv. "
-        "Exit code 2 when any document could not be read (the others are still processed).",
+        "Exit code 2 when any document could not be read (the others are still processed), 4 when another run "
+        "holds OUT and --no-wait was given, 5 when the outputs cannot be written (disk full, read-only).",
     )
     run.add_argument("inputs", nargs="*", type=Path, metavar="INPUT",
                      help=f"files or folders (.pdf, .png, .jpg, .tif, .heic, .txt); default: {DEFAULT_INPUT}/")
@@ -46,6 +48,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--max-megapixels", type=_positive, metavar="N",
                      help="refuse images with more pixels, as decompression bombs (default: 150; "
                           "an A4 page at 1200 dpi has 140)")
+    run.add_argument("--no-wait", dest="wait", action="store_false",
+                     help="when another run is writing OUT, stop at once (exit code 4) instead of waiting for it")
     run.add_argument("-q", "--quiet", action="store_true", help="no progress or summary, only errors")
 
     cache = sub.add_parser(
@@ -122,7 +126,7 @@ def _run(args: argparse.Namespace) -> int:
         print(f"fichas: {path}: no such file or folder", file=sys.stderr)
     options = batch.BatchOptions(template_path=args.template, password=args.password, jobs=args.jobs,
                                  executor=args.executor, scheduler=args.scheduler, force=args.force,
-                                 cache_path=args.cache, max_pages=args.max_pages,
+                                 cache_path=args.cache, max_pages=args.max_pages, wait=args.wait,
                                  max_image_pixels=args.max_megapixels * 1_000_000 if args.max_megapixels else None)
     report = batch.run([p for p in inputs if p.exists()], args.out, options,
                        progress.for_stream(sys.stderr, quiet=args.quiet))
@@ -153,10 +157,12 @@ def _summary(report, out: Path) -> str:
 def _cache(args: argparse.Namespace) -> int:
     from pipeline.batch import cache_path
     from pipeline.cache import OcrCache
+    from pipeline.files import output_lock
 
     cache = OcrCache(args.cache or cache_path(args.out))
     if args.action == "clear":
-        print(f"{cache.path}: {cache.clear()} pages removed")
+        with output_lock(args.out) if args.out.is_dir() else contextlib.nullcontext():  # not under a run filling it
+            print(f"{cache.path}: {cache.clear()} pages removed")
     else:
         info = cache.info()
         print(f"{info.path}: {info.pages} pages of {info.documents} documents, {info.bytes / 1e6:.1f} MB")

@@ -1,4 +1,4 @@
-"""Write the run's outputs: fichas.json, fichas.csv and campos.csv, each atomically.
+"""Write the run's outputs: fichas.json, fichas.csv and campos.csv, atomically and together.
 
 CSV files are UTF-8 with a BOM so Excel shows accents; column order is fixed by the
 template's record keys. Floats are rounded here, when serialising, not in the records.
@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from extractors.template import Template
-from pipeline.files import atomic_write_text
+from pipeline.files import atomic_write_all, text_writer
 from pipeline.records import DocumentResult, FieldValue, Ficha
 
 SCHEMA_NAME = "fichas"
@@ -27,9 +27,11 @@ def write_outputs(results: list[DocumentResult], out_dir: Path, template: Templa
     fichas = [f for r in results for f in r.fichas]
     keys = template.all_record_keys()
     paths = [out_dir / "fichas.json", out_dir / "fichas.csv", out_dir / "campos.csv"]
-    atomic_write_text(paths[0], json.dumps(to_json(results, keys), ensure_ascii=False, indent=1))
-    atomic_write_text(paths[1], fichas_table(fichas, keys).to_csv(index=False), bom=True)
-    atomic_write_text(paths[2], fields_table(fichas, keys).to_csv(index=False), bom=True)
+    atomic_write_all({
+        paths[0]: text_writer(json.dumps(to_json(results, keys), ensure_ascii=False, indent=1)),
+        paths[1]: text_writer(fichas_table(fichas, keys).to_csv(index=False), bom=True),
+        paths[2]: text_writer(fields_table(fichas, keys).to_csv(index=False), bom=True),
+    })
     return paths
 
 

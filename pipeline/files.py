@@ -1,33 +1,113 @@
-"""Files the tool keeps: outputs written so that a reader never sees half of one, and the
-SQLite stores (OCR cache, corrections) opened the same way."""
+"""Files the tool keeps: outputs written so that a reader never sees half of one, one writer
+per output folder, and the SQLite stores (OCR cache, corrections) opened the same way."""
 from __future__ import annotations
 
+import fcntl
+import json
+import logging
 import os
 import sqlite3
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import BinaryIO
 
+from pipeline.errors import OutputBusyError, OutputError
 
-def atomic_write(path: Path, write: Callable[[BinaryIO], object]) -> None:
+log = logging.getLogger("fichas")
+
+LOCK_NAME = ".fichas.lock"
+"""The lock file in the output folder; it stays there, only the kernel's lock on it comes and goes."""
+
+Writer = Callable[[BinaryIO], object]
+
+_UMASK = os.umask(0o022)
+os.umask(_UMASK)
+FILE_MODE = 0o666 & ~_UMASK
+"""Outputs get the usual mode of a new file (temporary files are made private), so colleagues
+sharing the folder can read them."""
+
+
+def atomic_write(path: Path, write: Writer) -> None:
     """`write` fills a temporary file beside `path`, which then replaces it: readers never see half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    atomic_write_all({path: write})
+
+
+def atomic_write_all(files: dict[Path, Writer]) -> None:
+    """Several files replaced together: every one is written and synced beside its target before
+    any target is replaced, so a disk that fills up or turns read-only midway leaves all the
+    earlier files as they were. Raises OutputError naming the file that could not be written."""
+    staged: dict[Path, str] = {}
     try:
-        with os.fdopen(fd, "wb") as fh:
-            write(fh)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
+        for path, write in files.items():
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                fd, staged[path] = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+                os.fchmod(fd, FILE_MODE)
+                with os.fdopen(fd, "wb") as fh:
+                    write(fh)
+                    fh.flush()
+                    os.fsync(fh.fileno())
+            except OSError as exc:
+                raise OutputError(path, exc.strerror or str(exc)) from exc
+        for path, tmp in staged.items():
+            os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        for tmp in staged.values():
+            Path(tmp).unlink(missing_ok=True)
         raise
 
 
 def atomic_write_text(path: Path, text: str, bom: bool = False) -> None:
     """UTF-8 text (with a BOM for Excel when `bom`), written atomically."""
-    atomic_write(path, lambda fh: fh.write(text.encode("utf-8-sig" if bom else "utf-8")))
+    atomic_write(path, text_writer(text, bom))
+
+
+def text_writer(text: str, bom: bool = False) -> Writer:
+    return lambda fh: fh.write(text.encode("utf-8-sig" if bom else "utf-8"))
+
+
+@contextmanager
+def output_lock(out_dir: Path, wait: bool = True) -> Iterator[None]:
+    """One writer per output folder: an exclusive lock on OUT/.fichas.lock, held while the block runs.
+
+    The kernel releases it when the process ends, however it ends, so a crash never leaves a
+    stale lock. A second writer waits for the first, saying who it is waiting for, or with
+    `wait=False` raises OutputBusyError at once.
+    """
+    path = out_dir / LOCK_NAME
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, FILE_MODE)
+    except OSError as exc:
+        raise OutputError(path, exc.strerror or str(exc)) from exc
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = _lock_holder(fd)
+            if not wait:
+                raise OutputBusyError(f"{out_dir}: in use by {holder}") from None
+            log.warning("fichas: %s is in use by %s; waiting for it to end (--no-wait to stop instead)",
+                        out_dir, holder)
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        since = datetime.now(timezone.utc).astimezone().isoformat(timespec="seconds")
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, json.dumps({"pid": os.getpid(), "since": since}).encode(), 0)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
+
+
+def _lock_holder(fd: int) -> str:
+    """Who holds the lock, as its holder wrote it down: "fichas run (pid 123, since …)"."""
+    try:
+        holder = json.loads(os.pread(fd, 4096, 0))
+        return f"another fichas run (pid {int(holder['pid'])}, since {holder['since']})"
+    except (OSError, ValueError, KeyError, TypeError):
+        return "another fichas run"
 
 
 def open_database(path: Path, schema: str, autocommit: bool = False) -> sqlite3.Connection:

@@ -7,7 +7,8 @@ import pytest
 
 from extractors.template import load_template
 from pipeline.emit import write_outputs
-from pipeline.files import atomic_write
+from pipeline.errors import OutputError
+from pipeline.files import atomic_write, atomic_write_all, text_writer
 from pipeline.records import DocumentResult, FieldValue, Ficha, Repair
 
 
@@ -59,7 +60,22 @@ def test_atomic_write_leaves_old_file_when_writing_fails(tmp_path):
         fh.write(b"{\"half\": ")
         raise OSError("No space left on device")
 
-    with pytest.raises(OSError, match="No space left"):
+    with pytest.raises(OutputError, match="fichas.json: cannot write: No space left"):
         atomic_write(target, half_then_fail)
     assert target.read_text(encoding="utf-8") == "old"
     assert [p.name for p in tmp_path.iterdir()] == ["fichas.json"]
+
+
+def test_files_written_together_are_all_left_as_they_were_when_one_fails(tmp_path):
+    """The JSON is written whole, the CSV fails: neither replaces its old version."""
+    old = {tmp_path / "fichas.json": "old json", tmp_path / "fichas.csv": "old csv"}
+    for path, text in old.items():
+        path.write_text(text, encoding="utf-8")
+
+    def fail(fh):
+        raise OSError(28, "No space left on device")
+
+    with pytest.raises(OutputError, match="fichas.csv: cannot write: No space left"):
+        atomic_write_all({tmp_path / "fichas.json": text_writer("new json"), tmp_path / "fichas.csv": fail})
+    assert {p: p.read_text(encoding="utf-8") for p in old} == old
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["fichas.csv", "fichas.json"]
