@@ -2,7 +2,8 @@
 
 PDFium (pypdfium2) opens the file, decides the page count and renders; pdfplumber reads the
 text layer. When the two disagree on the page count (a damaged page tree), the text layer is
-ignored and every page is OCR'd, so that page numbers stay PDFium's.
+ignored and every page is OCR'd, so that page numbers stay PDFium's. A damaged file PDFium
+refuses is read from the copy qpdf (pikepdf) repairs, when it can.
 """
 from __future__ import annotations
 
@@ -45,6 +46,8 @@ RULE_MAX_THICKNESS = 4.0
 """Points; thicker horizontal shapes are fills, not rulings."""
 SCAN_FIT_PT = 1.0
 """A page's only image lying within this of the page's edges fills the page: a plain scan."""
+PDF_OBJECT = re.compile(rb"\d+\s+\d+\s+obj\b")
+"""An indirect object's header ("12 0 obj"): bytes without one hold nothing to read or repair."""
 
 PDFIUM = threading.RLock()
 """PDFium is not thread-safe, not even across documents: every call into it holds this lock.
@@ -74,8 +77,7 @@ class TextLayer:
 def read_pdf(path: Path, data: bytes, sha256: str, password: str | None, limits: IngestLimits,
              reader: PageReader, warnings: list[str]) -> list[Page]:
     """Every page of the PDF, in order; raises InputFileError for a PDF that cannot be read."""
-    with PDFIUM:
-        document, used_password = open_pdf(path, data, password)
+    document, data, used_password = open_pdf(path, data, password, warnings)
     try:
         with PDFIUM:
             count = len(document)
@@ -91,14 +93,17 @@ def read_pdf(path: Path, data: bytes, sha256: str, password: str | None, limits:
             document.close()
 
 
-def open_pdf(path: Path, data: bytes, password: str | None) -> tuple[pdfium.PdfDocument, str | None]:
-    """The opened document and the password it needed (None if none).
+def open_pdf(path: Path, data: bytes, password: str | None,
+             warnings: list[str]) -> tuple[pdfium.PdfDocument, bytes, str | None]:
+    """The opened document, the bytes it was opened from and the password it needed (None if none).
 
     A password is tried only when the file needs one, so a batch-wide --password does not
-    break files that open without it.
+    break files that open without it. A damaged file is opened from its repaired copy
+    (`_open_repaired`), whose bytes the text layer must read too.
     """
     try:
-        return pdfium.PdfDocument(data), None
+        with PDFIUM:
+            return pdfium.PdfDocument(data), data, None
     except pdfium.PdfiumError as exc:
         # PDFium's last-error code can be stale from an earlier file: trust it only for a
         # file that has an encryption dictionary.
@@ -106,13 +111,63 @@ def open_pdf(path: Path, data: bytes, password: str | None) -> tuple[pdfium.PdfD
         if encrypted and exc.err_code == pdfium_c.FPDF_ERR_SECURITY:
             raise InputFileError(path, "encrypted with an unsupported security handler") from None
         if not encrypted or exc.err_code != pdfium_c.FPDF_ERR_PASSWORD:
-            raise InputFileError(path, corrupt_reason(data)) from None
+            document, repaired = _open_repaired(path, data, warnings)
+            return document, repaired, None
     if not password:
         raise EncryptedPdfError(path, "encrypted: needs a password")
     try:
-        return pdfium.PdfDocument(data, password=password), password
+        with PDFIUM:
+            return pdfium.PdfDocument(data, password=password), data, password
     except pdfium.PdfiumError:
         raise EncryptedPdfError(path, "wrong password") from None
+
+
+def _open_repaired(path: Path, data: bytes, warnings: list[str]) -> tuple[pdfium.PdfDocument, bytes]:
+    """PDFium on qpdf's repair of a file PDFium refuses, warning what qpdf found wrong;
+    InputFileError with `corrupt_reason` when qpdf cannot repair it either."""
+    repair = _repaired(data)
+    if repair is None:
+        raise InputFileError(path, corrupt_reason(data))
+    repaired, found = repair
+    try:
+        with PDFIUM:
+            document = pdfium.PdfDocument(repaired)
+    except pdfium.PdfiumError:
+        raise InputFileError(path, corrupt_reason(data)) from None
+    warnings.append(f"repaired: {_first_damage(found)}")
+    return document, repaired
+
+
+def _repaired(data: bytes) -> tuple[bytes, list[str]] | None:
+    """qpdf's repaired copy of a damaged PDF and the damage it reported; None when qpdf cannot
+    open it or finds no page in it."""
+    import pikepdf  # only damaged files need it, and it is slow to import
+
+    try:
+        with pikepdf.open(io.BytesIO(data)) as pdf:
+            if len(pdf.pages) == 0:
+                return None
+            # qpdf keeps a catalog written inline in the trailer; PDFium refuses one.
+            pdf.trailer.Root = pdf.make_indirect(pdf.Root)
+            found = pdf.get_warnings()
+            copy = io.BytesIO()
+            # Streams are copied as they are: decoding them would expand a decompression bomb.
+            pdf.save(copy, stream_decode_level=pikepdf.StreamDecodeLevel.none, compress_streams=False)
+    except Exception:  # qpdf's errors on a file beyond repair have no common base class
+        return None
+    return copy.getvalue(), found
+
+
+_QPDF_SOURCE = re.compile(r"^stream <[^>]*>[ ,(]*([^:]*?)\)?: ")
+"""How qpdf begins a warning: the in-memory stream's name, then where ("(trailer, offset 452)")."""
+
+
+def _first_damage(found: list[str]) -> str:
+    """qpdf's first warning on one line, without the stream's name: "trailer, offset 452: unknown token…"."""
+    if not found:
+        return "no damage named"
+    said = _QPDF_SOURCE.sub(lambda where: f"{where[1]}: " if where[1] else "", found[0].strip())
+    return said.partition("\n")[0][:100]
 
 
 def corrupt_reason(data: bytes) -> str:
@@ -123,7 +178,7 @@ def corrupt_reason(data: bytes) -> str:
                 return "PDF has no pages"
     except Exception:  # pdfminer raises anything on a broken file; it only helps to diagnose
         pass
-    if not re.search(rb"\d+\s+\d+\s+obj\b", data):
+    if not PDF_OBJECT.search(data):
         return "corrupt PDF: no PDF objects"
     if b"%%EOF" not in data:
         return "corrupt PDF: truncated (no %%EOF marker)"

@@ -27,6 +27,7 @@ EDGE_CASES = {
     "docling__ocr_test_rotated_90.pdf": "sin_fichas",
     "docling__2206.01062.tif": "sin_fichas",  # multi-page TIFF
     "unstructured__DA-1p.heic": "sin_fichas",
+    "pdfium__trailer_unterminated.pdf": "sin_fichas",  # read from qpdf's repair
     "pdfplumber__empty_zero_bytes.pdf": "failed",
     "pypdf__r4-aes-user-password.pdf": "failed",
 }

@@ -25,6 +25,8 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 from pipeline.errors import EncryptedPdfError, InputFileError
 from pipeline.ingest import ingest
 from pipeline.limits import IngestLimits
+from pipeline.pdf import read_pdf
+from pipeline.reader import PageReader
 from pipeline.records import Document
 
 DATA = Path(__file__).parent / "data" / "ingest"
@@ -272,7 +274,6 @@ def test_legacy_text_in_windows_1252_is_read_with_a_warning(tmp_path: Path):
     ("qpdf__bad1_not_a_pdf.pdf", InputFileError, "not a PDF"),
     ("qpdf__empty_zero_pages.pdf", InputFileError, "PDF has no pages"),
     ("pdfjs__bug1020226_truncated.pdf", InputFileError, "corrupt PDF: truncated (no %%EOF marker)"),
-    ("pdfium__trailer_unterminated.pdf", InputFileError, "corrupt PDF: broken cross-reference table or trailer"),
     ("pypdf__r4-aes-user-password.pdf", EncryptedPdfError, "encrypted: needs a password"),
 ])
 def test_bad_input_raises_one_line_reason_naming_the_file(name: str, error: type, reason: str):
@@ -309,6 +310,32 @@ def test_no_pages_is_not_mistaken_for_encryption_after_an_encrypted_file():
 
 def test_recoverable_xref_damage_still_reads():
     assert ingest(DATA / "qpdf__bad-xref.pdf").pages[0].lines[0].text == "Potato"
+
+
+@pytest.mark.parametrize("name, found, text", [
+    ("pdfium__trailer_unterminated.pdf", "trailer, offset 452: unknown token while reading object; treating as string", ""),
+    ("qpdf__bad-direct-root.pdf", "can't find PDF header", ""),  # its catalog sits inline in the trailer
+    ("pdfjs__bug1606566_no_header.pdf", "can't find PDF header", "Bug 1606566"),
+])
+def test_pdf_that_pdfium_refuses_is_read_from_qpdfs_repair(name: str, found: str, text: str):
+    """The warning names qpdf's first finding; the text layer is read from the repaired copy too."""
+    data, warnings = (DATA / name).read_bytes(), []
+    reader = PageReader()
+    try:
+        pages = read_pdf(DATA / name, data, hashlib.sha256(data).hexdigest(), None, IngestLimits(), reader, warnings)
+    finally:
+        reader.close()
+    assert len(pages) == 1
+    assert warnings == [f"repaired: {found}"]
+    assert " ".join(line.text for line in pages[0].lines) == text
+
+
+def test_repaired_pdf_keeps_the_original_files_sha256():
+    path = DATA / "pdfium__trailer_unterminated.pdf"
+    document = ingest(path)
+    assert document.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert len(document.pages) == 1
+    assert document.warnings[0].startswith("repaired: ")
 
 
 def test_unsupported_missing_and_folder(tmp_path: Path):
