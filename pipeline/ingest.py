@@ -29,7 +29,7 @@ from pillow_heif import register_heif_opener
 
 from pipeline.errors import InputFileError
 from pipeline.limits import DEFAULT_IMAGE_DPI, MIN_IMAGE_DPI, IngestLimits
-from pipeline.pdf import read_pdf
+from pipeline.pdf import PDF_OBJECT, read_pdf
 from pipeline.reader import OcrJob, PageReader
 from pipeline.records import Document, Line, Page
 
@@ -62,6 +62,8 @@ def ingest(path: Path, password: str | None = None, limits: IngestLimits | None 
     document = Document(path=path, sha256=hashlib.sha256(data).hexdigest())
     kind = sniff(data)
     suffix = path.suffix.lower()
+    if kind is None and suffix == ".pdf" and PDF_OBJECT.search(data):
+        kind = "pdf"  # a PDF that lost its header: qpdf may repair it
     if kind in ("pdf", "image") or suffix in IMAGE_SUFFIXES:
         with _own_reader(reader) as pages_reader:
             if kind == "pdf":

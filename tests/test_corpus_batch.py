@@ -28,6 +28,8 @@ EDGE_CASES = {
     "docling__2206.01062.tif": "sin_fichas",  # multi-page TIFF
     "unstructured__DA-1p.heic": "sin_fichas",
     "pdfium__trailer_unterminated.pdf": "sin_fichas",  # read from qpdf's repair
+    "qpdf__bad-direct-root.pdf": "sin_fichas",  # no header either
+    "pdfjs__bug1606566_no_header.pdf": "sin_fichas",
     "pdfplumber__empty_zero_bytes.pdf": "failed",
     "pypdf__r4-aes-user-password.pdf": "failed",
 }
