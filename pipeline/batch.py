@@ -21,7 +21,7 @@ import json
 import logging
 import os
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
@@ -29,8 +29,9 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Literal, Protocol
 
+from pipeline.emit import OUTPUT_NAMES, write_outputs
 from pipeline.errors import OutputError
-from pipeline.files import atomic_write_text, output_lock
+from pipeline.files import atomic_write_text, output_lock, remove_staged_leftovers
 from pipeline.records import DocumentResult
 from pipeline.review.store import STORE_NAME, Correction, ReviewStore
 
@@ -40,7 +41,6 @@ INPUT_SUFFIXES = {".pdf", ".png", ".jpg", ".jpeg", ".tif", ".tiff", ".heic", ".h
 MANIFEST = "manifest.json"
 RESULTS = "documents"
 CACHE = "ocr-cache.sqlite"
-OUTPUTS = ("fichas.json", "fichas.csv", "campos.csv")
 PACKAGES = ("pipeline", "extractors", "corrections")
 """The code whose change makes every result out of date (the OCR cache stays valid)."""
 
@@ -236,6 +236,8 @@ def run(inputs: Iterable[Path], out_dir: Path, options: BatchOptions | None = No
     options = options or BatchOptions()
     template_path = options.template_path or DEFAULT_TEMPLATE
     with output_lock(out_dir, wait=options.wait):
+        for folder in (out_dir, out_dir / RESULTS):  # a killed run's half-written files
+            remove_staged_leftovers(folder)
         manifest = Manifest.load(out_dir)
         current = fingerprint(template_path)
         files = collect_inputs(inputs)
@@ -272,7 +274,7 @@ def _write_if_needed(manifest: Manifest, out_dir: Path, template_path: Path, rev
     # The version is read before the corrections are laid over: one saved in between makes the
     # next run write again, so no correction is ever left out for good.
     corrections = reviews.version()
-    if changed or corrections != manifest.corrections or not all((out_dir / name).exists() for name in OUTPUTS):
+    if changed or corrections != manifest.corrections or not all((out_dir / name).exists() for name in OUTPUT_NAMES):
         report.unapplied = _write_outputs(manifest, out_dir, template_path, reviews)
         manifest.corrections = corrections
         manifest.save(out_dir)
@@ -371,20 +373,23 @@ def load_result(entry: Entry, out_dir: Path) -> DocumentResult:
 
 
 def _write_outputs(manifest: Manifest, out_dir: Path, template_path: Path, reviews: ReviewStore) -> list[Correction]:
-    """The outputs from every document's saved result with the reviewers' corrections laid over;
-    the manifest's review counts follow. Returns the corrections whose ficha is not in them."""
+    """The outputs from every document's saved result with the reviewers' corrections laid over,
+    one document at a time; the manifest's review counts follow. Returns the corrections whose
+    ficha is not in them."""
     from extractors.template import load_template
-    from pipeline.emit import write_outputs
-    from pipeline.review.apply import apply_corrections
+    from pipeline.review.apply import Corrections
 
     template = load_template(template_path)
-    results = [load_result(e, out_dir) for e in sorted(manifest.documents.values(), key=lambda e: e.path)]
-    unapplied = apply_corrections(results, reviews.latest()) if reviews.version() else []
-    for result in results:
-        entry = manifest.documents[str(result.path)]
-        values = [(k, v) for f in result.fichas for k, v in f.fields.items()]
-        entry.review = sum(template.review_threshold.needs_review(k, v.confidence) for k, v in values)
-        entry.reviewed = sum(v.revisado for _, v in values)
-        entry.review_again = sum(v.revisar for _, v in values)
-    write_outputs(results, out_dir, template)
-    return unapplied
+    corrections = Corrections(reviews.latest() if reviews.version() else {})
+
+    def results() -> Iterator[DocumentResult]:
+        for entry in sorted(manifest.documents.values(), key=lambda e: e.path):
+            result = corrections.apply(load_result(entry, out_dir))
+            values = [(k, v) for f in result.fichas for k, v in f.fields.items()]
+            entry.review = sum(template.review_threshold.needs_review(k, v.confidence) for k, v in values)
+            entry.reviewed = sum(v.revisado for _, v in values)
+            entry.review_again = sum(v.revisar for _, v in values)
+            yield result
+
+    write_outputs(results(), out_dir, template)
+    return corrections.unapplied()

@@ -9,7 +9,7 @@ import os
 import sqlite3
 import tempfile
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import BinaryIO
@@ -22,6 +22,7 @@ LOCK_NAME = ".fichas.lock"
 """The lock file in the output folder; it stays there, only the kernel's lock on it comes and goes."""
 
 Writer = Callable[[BinaryIO], object]
+STAGED_SUFFIX = ".tmp"
 
 _UMASK = os.umask(0o022)
 os.umask(_UMASK)
@@ -32,41 +33,54 @@ sharing the folder can read them."""
 
 def atomic_write(path: Path, write: Writer) -> None:
     """`write` fills a temporary file beside `path`, which then replaces it: readers never see half a file."""
-    atomic_write_all({path: write})
-
-
-def atomic_write_all(files: dict[Path, Writer]) -> None:
-    """Several files replaced together: every one is written and synced beside its target before
-    any target is replaced, so a disk that fills up or turns read-only midway leaves all the
-    earlier files as they were. Raises OutputError naming the file that could not be written."""
-    staged: dict[Path, str] = {}
-    try:
-        for path, write in files.items():
-            try:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                fd, staged[path] = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-                os.fchmod(fd, FILE_MODE)
-                with os.fdopen(fd, "wb") as fh:
-                    write(fh)
-                    fh.flush()
-                    os.fsync(fh.fileno())
-            except OSError as exc:
-                raise OutputError(path, exc.strerror or str(exc)) from exc
-        for path, tmp in staged.items():
-            os.replace(tmp, path)
-    except BaseException:
-        for tmp in staged.values():
-            Path(tmp).unlink(missing_ok=True)
-        raise
+    with replaced_together([path]) as (fh,):
+        write(fh)
 
 
 def atomic_write_text(path: Path, text: str, bom: bool = False) -> None:
     """UTF-8 text (with a BOM for Excel when `bom`), written atomically."""
-    atomic_write(path, text_writer(text, bom))
+    atomic_write(path, lambda fh: fh.write(text.encode("utf-8-sig" if bom else "utf-8")))
 
 
-def text_writer(text: str, bom: bool = False) -> Writer:
-    return lambda fh: fh.write(text.encode("utf-8-sig" if bom else "utf-8"))
+@contextmanager
+def replaced_together(paths: list[Path]) -> Iterator[list[BinaryIO]]:
+    """Files written in the block, each beside its target; when the block ends they are synced
+    and only then put in place, all of them. If anything fails first (a disk that fills up or
+    turns read-only, Ctrl-C, an error), every target is left as it was and the temporary files
+    are removed; a write error becomes OutputError naming the files."""
+    staged: list[tuple[Path, str, BinaryIO]] = []
+    try:
+        try:
+            for path in paths:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=STAGED_SUFFIX)
+                staged.append((path, tmp, os.fdopen(fd, "wb")))
+                os.fchmod(fd, FILE_MODE)
+            yield [fh for _, _, fh in staged]
+            for _, _, fh in staged:
+                fh.flush()
+                os.fsync(fh.fileno())
+                fh.close()
+        except OSError as exc:
+            named = ", ".join([str(paths[0])] + [p.name for p in paths[1:]])
+            raise OutputError(named, exc.strerror or str(exc)) from exc
+        for path, tmp, _ in staged:
+            os.replace(tmp, path)
+    except BaseException:
+        for _, tmp, fh in staged:
+            with suppress(OSError):  # closing flushes again, into the same full disk
+                fh.close()
+            Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def remove_staged_leftovers(folder: Path) -> int:
+    """Delete the temporary files a killed writer left in `folder` (not its subfolders); only
+    safe while holding the folder's lock. Returns how many there were."""
+    leftovers = list(folder.glob(f".*{STAGED_SUFFIX}"))
+    for path in leftovers:
+        path.unlink(missing_ok=True)
+    return len(leftovers)
 
 
 @contextmanager

@@ -8,7 +8,7 @@ import pytest
 from extractors.template import load_template
 from pipeline.emit import write_outputs
 from pipeline.errors import OutputError
-from pipeline.files import atomic_write, atomic_write_all, text_writer
+from pipeline.files import atomic_write, replaced_together
 from pipeline.records import DocumentResult, FieldValue, Ficha, Repair
 
 
@@ -72,10 +72,9 @@ def test_files_written_together_are_all_left_as_they_were_when_one_fails(tmp_pat
     for path, text in old.items():
         path.write_text(text, encoding="utf-8")
 
-    def fail(fh):
-        raise OSError(28, "No space left on device")
-
-    with pytest.raises(OutputError, match="fichas.csv: cannot write: No space left"):
-        atomic_write_all({tmp_path / "fichas.json": text_writer("new json"), tmp_path / "fichas.csv": fail})
+    with pytest.raises(OutputError, match="fichas.json, fichas.csv: cannot write: No space left"):
+        with replaced_together(list(old)) as (json_out, csv_out):
+            json_out.write(b"new json")
+            raise OSError(28, "No space left on device")
     assert {p: p.read_text(encoding="utf-8") for p in old} == old
     assert sorted(p.name for p in tmp_path.iterdir()) == ["fichas.csv", "fichas.json"]

@@ -209,3 +209,21 @@ def test_a_read_only_folder_stops_the_run_with_one_line_and_the_outputs_whole(sm
 
     subprocess.run(["mount", "-o", "remount,rw", str(small_disk)], check=True)
     assert run([ONE_FICHA, CATALOGUE], out).count("ok") == 2
+
+
+def test_the_half_written_files_of_a_killed_writer_are_removed_by_the_next_run(tmp_path):
+    out = tmp_path / "out"
+    run([ONE_FICHA], out)
+    before = snapshot(out)
+    writer = subprocess.Popen([sys.executable, "-c", (
+        "import sys, time; from pathlib import Path; from pipeline.files import replaced_together\n"
+        f"with replaced_together([Path({str(out / 'fichas.json')!r}), Path({str(out / 'documents' / 'x.json')!r})]) as fhs:\n"
+        "    [fh.write(b'half') for fh in fhs]; print('writing', flush=True); time.sleep(60)")],
+        cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    assert writer.stdout.readline() == "writing\n"
+    writer.send_signal(signal.SIGKILL)
+    writer.wait()
+    assert len(list(out.rglob(".*.tmp"))) == 2 and snapshot(out) == before
+
+    run([ONE_FICHA], out)
+    assert not list(out.rglob("*.tmp"))

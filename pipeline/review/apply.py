@@ -16,16 +16,33 @@ from pipeline.review.store import Correction, FieldKey
 
 def apply_corrections(results: list[DocumentResult], latest: dict[FieldKey, Correction]) -> list[Correction]:
     """Apply `latest` to the fichas of `results` in place; returns the corrections left unapplied."""
-    by_ficha: dict[tuple[str, str], list[Correction]] = {}
-    for c in latest.values():
-        by_ficha.setdefault((c.sha256, c.codigo), []).append(c)
-    applied: set[FieldKey] = set()
+    corrections = Corrections(latest)
     for result in results:
+        corrections.apply(result)
+    return corrections.unapplied()
+
+
+class Corrections:
+    """The corrections in force, laid over results one at a time (a batch streams them)."""
+
+    def __init__(self, latest: dict[FieldKey, Correction]):
+        self._latest = latest
+        self._by_ficha: dict[tuple[str, str], list[Correction]] = {}
+        for c in latest.values():
+            self._by_ficha.setdefault((c.sha256, c.codigo), []).append(c)
+        self._applied: set[FieldKey] = set()
+
+    def apply(self, result: DocumentResult) -> DocumentResult:
+        """The result with its fichas' corrections applied (in place)."""
         for index, ficha in enumerate(result.fichas):
-            if corrections := by_ficha.get((ficha.documento, ficha.codigo)):
+            if corrections := self._by_ficha.get((ficha.documento, ficha.codigo)):
                 result.fichas[index] = corrected(ficha, corrections)
-                applied.update(c.key for c in corrections)
-    return [c for key, c in latest.items() if key not in applied]
+                self._applied.update(c.key for c in corrections)
+        return result
+
+    def unapplied(self) -> list[Correction]:
+        """Those whose ficha was in none of the results applied so far."""
+        return [c for key, c in self._latest.items() if key not in self._applied]
 
 
 def corrected(ficha: Ficha, corrections: list[Correction]) -> Ficha:
