@@ -31,7 +31,7 @@ from typing import Literal, Protocol
 
 from pipeline.emit import OUTPUT_NAMES, write_outputs
 from pipeline.errors import OutputError
-from pipeline.files import atomic_write_text, output_lock, remove_staged_leftovers
+from pipeline.files import atomic_write_text, output_lock, remove_dead_scratch, remove_staged_leftovers
 from pipeline.records import DocumentResult
 from pipeline.review.store import STORE_NAME, Correction, ReviewStore
 
@@ -238,6 +238,7 @@ def run(inputs: Iterable[Path], out_dir: Path, options: BatchOptions | None = No
     with output_lock(out_dir, wait=options.wait):
         for folder in (out_dir, out_dir / RESULTS):  # a killed run's half-written files
             remove_staged_leftovers(folder)
+        remove_dead_scratch()  # and its page images
         manifest = Manifest.load(out_dir)
         current = fingerprint(template_path)
         files = collect_inputs(inputs)

@@ -2,12 +2,15 @@
 per output folder, and the SQLite stores (OCR cache, corrections) opened the same way."""
 from __future__ import annotations
 
+import atexit
 import fcntl
 import json
 import logging
 import os
+import shutil
 import sqlite3
 import tempfile
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from datetime import datetime, timezone
@@ -132,3 +135,42 @@ def open_database(path: Path, schema: str, autocommit: bool = False) -> sqlite3.
     db.execute("PRAGMA journal_mode=WAL")
     db.executescript(schema)
     return db
+
+
+SCRATCH_PREFIX = "fichas-"
+
+
+def scratch_dir() -> Path:
+    """This process's folder for temporary files (page images for Tesseract), named by its pid
+    so that a later run can remove what a killed one left (`remove_dead_scratch`)."""
+    global _scratch
+    with _scratch_lock:
+        if _scratch is None or not _scratch.is_dir():
+            _scratch = Path(tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-"))
+            atexit.register(shutil.rmtree, _scratch, ignore_errors=True)
+        return _scratch
+
+
+_scratch: Path | None = None
+_scratch_lock = threading.Lock()
+
+
+def remove_dead_scratch() -> int:
+    """Remove the scratch folders of processes that are gone (killed, crashed); returns how many."""
+    removed = 0
+    for folder in Path(tempfile.gettempdir()).glob(f"{SCRATCH_PREFIX}*-*"):
+        pid = folder.name[len(SCRATCH_PREFIX):].partition("-")[0]
+        if folder.is_dir() and pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(folder, ignore_errors=True)
+            removed += 1
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True

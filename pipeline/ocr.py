@@ -23,6 +23,7 @@ import pytesseract
 from PIL import Image
 
 from pipeline import raster, tesseract
+from pipeline.files import scratch_dir
 from pipeline.lines import Rule
 from pipeline.records import Word
 
@@ -125,7 +126,7 @@ def ocr_image(image: Image.Image, dpi: float, timeout: float) -> OcrPage:
     points = 72 / dpi
     if raster.is_blank(mask):
         return OcrPage((), (), (), image.width * points, image.height * points)
-    with tempfile.TemporaryDirectory(prefix="fichas-ocr-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="page-", dir=scratch_dir()) as tmp:
         workdir = Path(tmp)
         rotation = None
         if raster.looks_sideways(mask):

@@ -25,6 +25,7 @@ from pathlib import Path
 import pytesseract
 
 from pipeline.errors import MissingDependencyError
+from pipeline.files import scratch_dir
 
 SENTINEL = b"P5\n8 8\n255\n" + b"\xff" * 64
 """A blank 8×8 page: Tesseract reads nothing on it and writes only its page row."""
@@ -48,7 +49,7 @@ class TesseractStream:
     """One running `tesseract stdin - ... tsv` that reads page images one at a time."""
 
     def __init__(self, lang: str, psm: int, dpi: int, config: tuple[str, ...] = ()):
-        self._folder = tempfile.TemporaryDirectory(prefix="fichas-tesseract-")
+        self._folder = tempfile.TemporaryDirectory(prefix="tesseract-", dir=scratch_dir())
         self._sentinel = Path(self._folder.name) / "fin.pgm"
         self._sentinel.write_bytes(SENTINEL)
         self._lang = lang

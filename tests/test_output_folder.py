@@ -12,6 +12,7 @@ import resource
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -19,7 +20,7 @@ import pytest
 
 from pipeline.batch import MANIFEST, BatchOptions, run
 from pipeline.errors import ExitCode, OutputBusyError
-from pipeline.files import LOCK_NAME, output_lock
+from pipeline.files import LOCK_NAME, SCRATCH_PREFIX, output_lock
 from pipeline.review.store import STORE_NAME, ReviewStore
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -55,6 +56,10 @@ def wait_for_lock(process: subprocess.Popen, out: Path, timeout: float = 60) -> 
         assert process.poll() is None, f"the run ended before taking the folder: {process.stderr.read()}"
         assert time.monotonic() < deadline, "the run did not take the folder in time"
         time.sleep(0.05)
+
+
+def scratch_of(pid: int) -> list[Path]:
+    return list(Path(tempfile.gettempdir()).glob(f"{SCRATCH_PREFIX}{pid}-*"))
 
 
 def documents_in(out: Path) -> set[str]:
@@ -103,15 +108,23 @@ def test_no_wait_stops_at_once_with_its_own_exit_code(tmp_path):
     assert run([ONE_FICHA], out, BatchOptions(wait=False)).count("ok") == 1
 
 
-def test_a_run_killed_while_it_holds_the_folder_leaves_no_stale_lock(tmp_path):
+def test_a_run_killed_while_it_holds_the_folder_leaves_no_stale_lock_nor_page_images(tmp_path):
+    """kill -9 while pages are OCR'd: the next run takes the folder at once and removes the
+    dead run's scratch folder (its page images)."""
     out = tmp_path / "out"
     killed = start_run([SCAN], out, "--quiet")
     wait_for_lock(killed, out)
+    deadline = time.monotonic() + 60
+    while not scratch_of(killed.pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
     killed.send_signal(signal.SIGKILL)
     killed.wait()
+    left = scratch_of(killed.pid)
+    assert len(left) == 1 and left[0].is_dir()
 
     code, err = finish(start_run([ONE_FICHA], out, "--no-wait", "--quiet"), timeout=120)
     assert code == 0, err
+    assert not left[0].exists()
 
 
 def test_a_correction_saved_during_a_run_is_never_dropped(tmp_path):
