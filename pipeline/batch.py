@@ -84,6 +84,9 @@ class Manifest:
     documents: dict[str, Entry] = field(default_factory=dict)
     corrections: int = 0
     """The version of the reviewers' corrections (`ReviewStore.version`) the outputs carry."""
+    outputs_current: bool = False
+    """The outputs were written from these entries. A run killed after saving a document and
+    before writing the outputs leaves it False, and the next run writes them even with nothing to read."""
 
     @classmethod
     def load(cls, out_dir: Path) -> Manifest:
@@ -94,15 +97,17 @@ class Manifest:
             raw = json.loads(path.read_text(encoding="utf-8"))
             entries = [Entry(**e) for e in raw["documents"]]
             corrections = int(raw.get("corrections", 0))
+            current = raw.get("outputs_current") is True
         except FileNotFoundError:
             return cls()
         except (OSError, ValueError, KeyError, TypeError) as exc:
             log.warning("fichas: %s: unreadable manifest (%s); every document is checked again", path, exc)
             return cls()
-        return cls({e.path: e for e in entries}, corrections)
+        return cls({e.path: e for e in entries}, corrections, current)
 
     def save(self, out_dir: Path) -> None:
         data = {"tool": "fichas", "version": tool_version(), "corrections": self.corrections,
+                "outputs_current": self.outputs_current,
                 "documents": [asdict(e) for e in sorted(self.documents.values(), key=lambda e: e.path)]}
         atomic_write_text(out_dir / MANIFEST, json.dumps(data, ensure_ascii=False, indent=1))
 
@@ -270,14 +275,15 @@ def run(inputs: Iterable[Path], out_dir: Path, options: BatchOptions | None = No
 
 def _write_if_needed(manifest: Manifest, out_dir: Path, template_path: Path, reviews: ReviewStore,
                      report: BatchReport, changed: bool) -> None:
-    """Write the outputs and the manifest when documents changed, corrections were saved since
-    the last write, or an output is missing."""
+    """Write the outputs and the manifest when documents changed, the last run did not get to
+    write them, corrections were saved since, or an output is missing."""
     # The version is read before the corrections are laid over: one saved in between makes the
     # next run write again, so no correction is ever left out for good.
     corrections = reviews.version()
-    if changed or corrections != manifest.corrections or not all((out_dir / name).exists() for name in OUTPUT_NAMES):
+    if (changed or not manifest.outputs_current or corrections != manifest.corrections
+            or not all((out_dir / name).exists() for name in OUTPUT_NAMES)):
         report.unapplied = _write_outputs(manifest, out_dir, template_path, reviews)
-        manifest.corrections = corrections
+        manifest.corrections, manifest.outputs_current = corrections, True
         manifest.save(out_dir)
 
 
@@ -316,6 +322,7 @@ def _process(todo: list[Path], out_dir: Path, manifest: Manifest, options: Batch
             for future in done:
                 result = _settle(future.result(), manifest, out_dir)
                 manifest.documents[str(result.path)] = _entry(result, current)
+                manifest.outputs_current = False
                 manifest.save(out_dir)
                 if progress:
                     progress.document_done(result)

@@ -58,18 +58,13 @@ def two_texts(tmp_path) -> Path:
 
 
 def test_a_run_killed_before_writing_the_outputs_is_written_by_the_next(two_texts, tmp_path):
-    """Killed after saving its last document, before writing the outputs: the next run must write them.
-
-    Known bug (pipeline/batch.py, `_write_if_needed`): the outputs are written only when the run
-    read something, so those of the earlier run stay, without b.txt. The soak does not see it:
-    its failed documents are read again by every run, which then writes the outputs."""
+    """Killed after saving its last document, before writing the outputs: the next run, with
+    nothing to read, must still write them (the manifest says they are not current)."""
     out = tmp_path / "out"
     assert fichas(["run", str(two_texts / "a.txt"), "--out", str(out), "-q"]) == 0  # outputs of a.txt alone
     assert fichas(["run", str(two_texts), "--out", str(out), "-q"], dies_at="pipeline.batch.write_outputs") == -9
     assert fichas(["run", str(two_texts), "--out", str(out), "-q"]) == 0
     data = json.loads((out / "fichas.json").read_text("utf-8"))
-    if sorted(f["codigo"] for f in data["fichas"]) == ["BP6_PC"]:
-        pytest.xfail("known bug: the outputs of the earlier run were kept (see the docstring)")
     assert sorted(f["codigo"] for f in data["fichas"]) == ["BP1_GN", "BP6_PC"]
     entries = json.loads((out / "manifest.json").read_text("utf-8"))["documents"]
     assert all(e["review"] > 0 for e in entries)  # counted when the outputs are written
