@@ -9,6 +9,8 @@ from the run's own documents.
 from __future__ import annotations
 
 import io
+import json
+import os
 import re
 import shutil
 from html import unescape
@@ -20,7 +22,7 @@ import pytest
 from markupsafe import escape
 from PIL import Image
 
-from pipeline.batch import BatchOptions, run
+from pipeline.batch import MANIFEST, BatchOptions, run
 from pipeline.review.app import PAGE_DPI, create_app, crop_box
 from pipeline.review.queue import ReviewItem, load_items, queue
 from pipeline.review.store import STORE_NAME, ReviewStore
@@ -328,3 +330,25 @@ def test_a_page_read_turned_is_shown_turned(scanned_run):
         return float((np.asarray(image.convert("L")) < 128).mean())
 
     assert abs(ink(turned) - ink(upright)) < 0.05 and ink(turned) > 0.01
+
+
+def test_a_run_between_view_and_save_flags_the_field_to_review_again(out):
+    """The correction records the text the reviewer read, not what a run read meanwhile, so the
+    field is marked to review again."""
+    app = create_app(out)
+    ana = app.test_client()
+    item = hostile_item(out, "hallazgo")
+    form = form_of(ana.get(url(item)).text)
+    result_file = out / "documents" / f"{item.sha256}.json"
+    result = json.loads(result_file.read_text(encoding="utf-8"))
+    ficha = next(f for f in result["fichas"] if f["codigo"] == item.codigo)
+    ficha["fields"]["hallazgo"]["raw"] = "otro texto leído por una ejecución posterior"
+    result_file.write_text(json.dumps(result), encoding="utf-8")
+    os.utime(out / MANIFEST)  # as the run's manifest save would
+
+    saved = ana.post(url(item), data={**form, "valor": "Valor de Ana", "revisor": "Ana", "accion": "guardar"})
+    assert saved.status_code == 302
+    [correction] = ReviewStore(out / STORE_NAME).history(item.key)
+    assert correction.raw_seen == item.raw
+    again = next(i for i in load_items(out) if i.key == item.key)
+    assert again.revisar and again.value == "Valor de Ana"

@@ -141,12 +141,16 @@ def create_app(out_dir: Path, template_path: Path | None = None) -> Flask:
     @app.post("/campo/<sha256>/<codigo>/<field>")
     def guardar(sha256: str, codigo: str, field: str):
         item = fields.find(sha256, codigo, field)
-        posted = {k: request.form.get(k, "") for k in ("valor", "on_top_of", "visto")}
+        posted = {k: request.form.get(k, "") for k in ("valor", "on_top_of", "visto", "texto_visto")}
         accept = request.form.get("accion") == "aceptar"
         reviewer = request.form.get("revisor", "").strip()
         try:
             seen = json.loads(posted["visto"])
+            # What the reviewer read, not what the outputs hold now: a run in between may have read other text.
+            raw_seen = json.loads(posted["texto_visto"]) if posted["texto_visto"] else item.raw
             on_top_of = int(posted["on_top_of"]) if posted["on_top_of"] else None
+            if not isinstance(raw_seen, str | None):
+                raise ValueError(raw_seen)
         except ValueError:
             abort(400, "El formulario llegó incompleto: vuelva a cargar la página.")
         if not reviewer:
@@ -158,7 +162,7 @@ def create_app(out_dir: Path, template_path: Path | None = None) -> Flask:
         view, filters = in_view()
         after = following(view, item.key)  # taken before the save takes the field out of the queue
         try:
-            store.save(item.key, seen, item.raw, value, reviewer, on_top_of)
+            store.save(item.key, seen, raw_seen, value, reviewer, on_top_of)
         except Conflict as conflict:
             current = fields.find(sha256, codigo, field)
             mine = as_text(item, value) if accept else posted["valor"]
@@ -213,6 +217,7 @@ def csrf_token() -> str:
 def form_of(item: ReviewItem) -> dict[str, str]:
     """The field form as it starts: the value in force, made on top of the correction in force."""
     return {"valor": as_text(item, item.value), "visto": json.dumps(item.value, ensure_ascii=False),
+            "texto_visto": json.dumps(item.raw, ensure_ascii=False),
             "on_top_of": "" if item.on_top_of is None else str(item.on_top_of)}
 
 
