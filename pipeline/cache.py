@@ -1,8 +1,8 @@
 """The OCR cache: what Tesseract read on each page, in SQLite beside the outputs.
 
 A page is keyed by its document's sha256, its number and the OCR settings it was read with
-(Tesseract version, language, segmentation mode, resolution, reader version), so a re-run,
-a resumed run or a changed template re-extracts without OCR, and a new Tesseract reads again.
+(OCR engine and Tesseract version, language, segmentation mode, resolution, reader version), so a re-run,
+a resumed run or a changed template re-extracts without OCR, and a new engine or Tesseract reads again.
 Each page is committed as soon as it is read: a killed run loses only the pages in flight.
 """
 from __future__ import annotations

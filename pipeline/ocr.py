@@ -7,9 +7,9 @@ only when the page looks turned on its side (a numpy projection test) or when th
 reading comes back with poor confidence (an upside-down page does): a 90° page costs ~1.3 s
 more, a 180° page about twice an upright one; no OSD ran on 56 upright generated ficha pages.
 
-Tesseract reads an uncompressed PGM file, in a process that keeps running between pages
-(`pipeline.tesseract`: its model loads once, ~7 % of a page saved); the resolution goes on its
-command line, since a PGM carries none. The page is one numpy array from PIL on.
+The page goes to this thread's OCR engine (`pipeline.engines`: Tesseract in this process, or
+the `tesseract` command kept running between pages), which loads its model once; the
+resolution is passed along, since the pixels carry none. The page is one numpy array from PIL on.
 """
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ import numpy as np
 import pytesseract
 from PIL import Image
 
-from pipeline import raster, tesseract
+from pipeline import engines, raster, tesseract
 from pipeline.files import scratch_dir
 from pipeline.lines import Rule
 from pipeline.records import Word
@@ -111,7 +111,7 @@ def read_or_fail(image: Image.Image, dpi: float, timeout: float) -> OcrPage | st
 
 def settings() -> dict[str, object]:
     """Everything besides the image that decides what `ocr_image` reads: the OCR cache's key."""
-    return {"engine": str(_run(pytesseract.get_tesseract_version)), "lang": LANG, "psm": PSM,
+    return {"engine": engines.version(), "lang": LANG, "psm": PSM,
             "reader": READER_VERSION}
 
 
@@ -126,20 +126,18 @@ def ocr_image(image: Image.Image, dpi: float, timeout: float) -> OcrPage:
     points = 72 / dpi
     if raster.is_blank(mask):
         return OcrPage((), (), (), image.width * points, image.height * points)
-    with tempfile.TemporaryDirectory(prefix="page-", dir=scratch_dir()) as tmp:
-        workdir = Path(tmp)
-        rotation = None
-        if raster.looks_sideways(mask):
-            rotation = detect_rotation(pixels, dpi, workdir, timeout)
-        page = _read(pixels, dpi, rotation or 0, workdir, timeout, mask)
-        if rotation is None and page.words and page.confidence < POOR_CONFIDENCE:
-            rotation = detect_rotation(pixels, dpi, workdir, timeout)
-            if rotation:
-                turned = _read(pixels, dpi, rotation, workdir, timeout)
-                page = turned if turned.score > page.score else page
-        if page.words and _reads_poorly(page):
-            again = _read(pixels, dpi, page.rotation, workdir, timeout, config=SECOND_LOOK)
-            page = again if again.confidence > page.confidence else page
+    rotation = None
+    if raster.looks_sideways(mask):
+        rotation = detect_rotation(pixels, dpi, timeout)
+    page = _read(pixels, dpi, rotation or 0, timeout, mask)
+    if rotation is None and page.words and page.confidence < POOR_CONFIDENCE:
+        rotation = detect_rotation(pixels, dpi, timeout)
+        if rotation:
+            turned = _read(pixels, dpi, rotation, timeout)
+            page = turned if turned.score > page.score else page
+    if page.words and _reads_poorly(page):
+        again = _read(pixels, dpi, page.rotation, timeout, config=SECOND_LOOK)
+        page = again if again.confidence > page.confidence else page
     return page
 
 
@@ -148,19 +146,20 @@ def _reads_poorly(page: OcrPage) -> bool:
     return page.confidence < SECOND_LOOK_CONFIDENCE or weak > SECOND_LOOK_WEAK_SHARE
 
 
-def detect_rotation(pixels: np.ndarray, dpi: float, workdir: Path, timeout: float) -> int:
+def detect_rotation(pixels: np.ndarray, dpi: float, timeout: float) -> int:
     """Clockwise degrees (0/90/180/270) that turn the page upright, by Tesseract OSD; 0 if unsure."""
-    path = _write(pixels, workdir / "osd.pgm")
     try:
-        osd = _run(pytesseract.image_to_osd, str(path), config=f"--psm 0 --dpi {round(dpi)}",
-                   output_type=pytesseract.Output.DICT, timeout=timeout)
+        with tempfile.TemporaryDirectory(prefix="osd-", dir=scratch_dir()) as tmp:
+            path = engines.write_pgm(pixels, Path(tmp) / "osd.pgm")
+            osd = _run(pytesseract.image_to_osd, str(path), config=f"--psm 0 --dpi {round(dpi)}",
+                       output_type=pytesseract.Output.DICT, timeout=timeout)
     except OcrFailed:
         return 0  # "Too few characters": nothing to orient by
     return int(osd["rotate"]) % 360 if float(osd["orientation_conf"]) >= OSD_MIN_CONFIDENCE else 0
 
 
-def _read(pixels: np.ndarray, dpi: float, rotation: int, workdir: Path, timeout: float,
-          mask: np.ndarray | None = None, config: tuple[str, ...] = ()) -> OcrPage:
+def _read(pixels: np.ndarray, dpi: float, rotation: int, timeout: float, mask: np.ndarray | None = None,
+          config: tuple[str, ...] = ()) -> OcrPage:
     """Turn, deskew and read the page; boxes come back in points in the turned frame.
 
     `mask` is the page's ink mask when it is already known for this orientation; `config`,
@@ -175,9 +174,8 @@ def _read(pixels: np.ndarray, dpi: float, rotation: int, workdir: Path, timeout:
     else:
         skew = 0.0
     left, top, right, bottom = raster.ink_box(pixels, round(INK_MARGIN_IN * dpi))
-    path = _write(pixels[top:bottom, left:right], workdir / "page.pgm")
     try:
-        tsv = tesseract.stream(LANG, PSM, round(dpi), config).read(path, timeout)
+        tsv = engines.engine(LANG, PSM).read(pixels[top:bottom, left:right], round(dpi), config, timeout)
     except tesseract.StreamFailed as exc:
         raise OcrFailed(str(exc)) from None
     points = 72 / dpi
@@ -224,14 +222,6 @@ def _at_edge(box: tuple[float, float, float, float], size: tuple[float, float]) 
     width, height = size
     return (x1 < EDGE_STRIP * width or x0 > (1 - EDGE_STRIP) * width
             or bottom < EDGE_STRIP * height or top > (1 - EDGE_STRIP) * height)
-
-
-def _write(pixels: np.ndarray, path: Path) -> Path:
-    """A binary PGM file Tesseract reads directly: no encoding at all (OpenCV's and PIL's PGM
-    writers take two to three times as long)."""
-    height, width = pixels.shape
-    path.write_bytes(b"P5\n%d %d\n255\n" % (width, height) + pixels.tobytes())
-    return path
 
 
 def _run(call, *args, **kwargs):

@@ -88,7 +88,7 @@ def test_a_page_that_reads_poorly_gets_a_second_look_with_adaptive_binarization(
     pdf = pdfium.PdfDocument(str(rendered.path))
     pixels = np.asarray(pdf[8].render(scale=rendered.dpi / 72, grayscale=True).to_pil().convert("L"))
     pdf.close()
-    first = ocr._read(pixels, rendered.dpi, 0, tmp_path, 120)
+    first = ocr._read(pixels, rendered.dpi, 0, 120)
     page = ocr.ocr_image(Image.fromarray(pixels, "L"), rendered.dpi, 120)
     words = " ".join(w.text for w in page.words)
     assert ocr._reads_poorly(first) and page.confidence > first.confidence
