@@ -77,6 +77,9 @@ class Entry:
     fingerprint: str
     processed: str
     """When it was last read (UTC, ISO 8601)."""
+    ocr_engine: str | None = None
+    """The OCR engine and Tesseract version of the run that last read it; None when that run
+    OCR'd no page (the cache key names the engine, so its cached pages were read by it too)."""
 
 
 @dataclass
@@ -160,6 +163,8 @@ class BatchReport:
     unchanged: int
     pages_ocr: int = 0
     pages_cached: int = 0
+    ocr_engine: str | None = None
+    """The OCR engine and its Tesseract, when any page needed OCR."""
     seconds: float = 0.0
     dropped: list[str] = field(default_factory=list)
     """Documents of earlier runs whose file is gone: left out of the outputs."""
@@ -321,7 +326,7 @@ def _process(todo: list[Path], out_dir: Path, manifest: Manifest, options: Batch
             done, pending = wait(pending, return_when=FIRST_COMPLETED)
             for future in done:
                 result = _settle(future.result(), manifest, out_dir)
-                manifest.documents[str(result.path)] = _entry(result, current)
+                manifest.documents[str(result.path)] = _entry(result, current, reader.engine)
                 manifest.outputs_current = False
                 manifest.save(out_dir)
                 if progress:
@@ -331,6 +336,7 @@ def _process(todo: list[Path], out_dir: Path, manifest: Manifest, options: Batch
         reader.close()
         cache.close()
         report.pages_ocr, report.pages_cached = reader.counts.ocr, reader.counts.cache
+        report.ocr_engine = reader.engine
 
 
 def _settle(result: DocumentResult, manifest: Manifest, out_dir: Path) -> DocumentResult:
@@ -348,11 +354,11 @@ def _settle(result: DocumentResult, manifest: Manifest, out_dir: Path) -> Docume
     return last
 
 
-def _entry(result: DocumentResult, current: str) -> Entry:
+def _entry(result: DocumentResult, current: str, ocr_engine: str | None) -> Entry:
     """The document's manifest entry; its review counts are filled when the outputs are written."""
     return Entry(str(result.path), result.sha256, result.pages, result.status, result.error, len(result.fichas),
                  0, 0, 0, {k: round(v, 3) for k, v in result.seconds.items()}, tool_version(), current,
-                 datetime.now(timezone.utc).isoformat(timespec="seconds"))
+                 datetime.now(timezone.utc).isoformat(timespec="seconds"), ocr_engine)
 
 
 def _result_adapter():

@@ -143,7 +143,8 @@ def _summary(report, out: Path) -> str:
         f"({report.processed} read now, {report.unchanged} unchanged)",
         f"{report.fichas} fichas; {report.review} fields below the review threshold; {report.reviewed} reviewed"
         + (f" ({report.review_again} to review again: read differently since)" if report.review_again else ""),
-        f"pages: {report.pages_ocr} OCR'd, {report.pages_cached} from the cache; {report.seconds:.1f} s",
+        f"pages: {report.pages_ocr} OCR'd, {report.pages_cached} from the cache"
+        + (f" (OCR: {report.ocr_engine})" if report.ocr_engine else "") + f"; {report.seconds:.1f} s",
         f"→ {out}/fichas.json, fichas.csv, campos.csv, manifest.json",
     ]
     if report.unapplied:

@@ -80,12 +80,15 @@ class PageReader:
         self.refresh = refresh
         self.progress = progress
         self.counts = ReadCounts()
+        self.engine: str | None = None
+        """The OCR engine and its Tesseract (`engines.version()`); None until a page needed OCR."""
         self._settings: str | None = None
 
     def settings_key(self, dpi: float) -> str:
         """The OCR settings a cached page must have been read with, at this resolution."""
         if self._settings is None:
-            self._settings = json.dumps(ocr.settings(), sort_keys=True)
+            settings = ocr.settings()
+            self._settings, self.engine = json.dumps(settings, sort_keys=True), str(settings["engine"])
         return hashlib.sha256(f"{self._settings}|{dpi:.2f}".encode()).hexdigest()[:16]
 
     def read(self, sha256: str, jobs: Iterable[OcrJob | Page], count: int, timeout: float,
