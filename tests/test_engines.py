@@ -1,0 +1,114 @@
+"""The two OCR engines on real pages of the scanned sample: Tesseract in process reads what the
+CLI reads, a machine without tesserocr falls back on the CLI for a whole run, and the cache key
+and the manifest name the engine."""
+from __future__ import annotations
+
+import difflib
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pypdfium2 as pdfium
+import pytest
+
+from pipeline import engines
+from pipeline.tesseract import StreamFailed
+
+pytest.importorskip("tesserocr")
+
+ROOT = Path(__file__).parents[1]
+SAMPLE = ROOT / "raw" / "catalogo_muestra_escaneado.pdf"
+DPI = 200
+NO_TESSEROCR = "sys.modules['tesserocr'] = None; "
+"""Prepended to a `python -c` program: `import tesserocr` then fails as on a machine without it."""
+
+
+@pytest.fixture(scope="module")
+def page() -> np.ndarray:
+    document = pdfium.PdfDocument(SAMPLE)
+    pixels = np.asarray(document[1].render(scale=DPI / 72, grayscale=True).to_pil())
+    document.close()
+    return pixels
+
+
+def words(tsv: str) -> list[tuple[str, tuple[int, ...]]]:
+    rows = [line.split("\t") for line in tsv.splitlines()]
+    return [(r[11].strip(), tuple(map(int, r[6:10]))) for r in rows if r[0] == "5" and r[11].strip()]
+
+
+def test_in_process_reads_the_words_the_cli_reads(page):
+    cli, in_process = engines.Cli("spa", 3), engines.InProcess("spa", 3)
+    try:
+        by_cli, by_api = words(cli.read(page, DPI, (), 60)), words(in_process.read(page, DPI, (), 60))
+        assert by_api == words(in_process.read(page, DPI, (), 60)), "nothing carried from page to page"
+    finally:
+        cli.close()
+        in_process.close()
+    matcher = difflib.SequenceMatcher(a=[w for w, _ in by_cli], b=[w for w, _ in by_api], autojunk=False)
+    assert len(by_cli) > 100 and matcher.ratio() > 0.97
+    matched = [(by_cli[i + k][1], by_api[j + k][1]) for i, j, n in matcher.get_matching_blocks() for k in range(n)]
+    assert all(max(abs(a - b) for a, b in zip(*boxes)) <= 3 for boxes in matched)
+
+
+def test_a_config_holds_for_two_pages_only(page):
+    in_process = engines.InProcess("spa", 3)
+    try:
+        plain = in_process.read(page, DPI, (), 60)
+        in_process.read(page, DPI, ("thresholding_method=2",), 60)
+        assert in_process.read(page, DPI, (), 60) == plain
+    finally:
+        in_process.close()
+
+
+def test_a_page_that_times_out_fails_and_the_next_reads(page):
+    in_process = engines.InProcess("spa", 3)
+    try:
+        with pytest.raises(StreamFailed, match="timed out"):
+            in_process.read(page, DPI, (), 0.001)
+        assert words(in_process.read(page, DPI, (), 60))
+    finally:
+        in_process.close()
+
+
+def python(program: str, **env: str) -> str:
+    done = subprocess.run([sys.executable, "-c", "import sys; " + program], cwd=ROOT, capture_output=True, text=True,
+                          env={**os.environ, **env}, timeout=600)
+    assert done.returncode == 0, done.stderr
+    return done.stdout + done.stderr
+
+
+def settings(prefix: str = "", **env: str) -> dict:
+    return json.loads(python(prefix + "import json; from pipeline import ocr; print(json.dumps(ocr.settings()))", **env))
+
+
+def test_the_cache_key_names_the_engine_and_its_version():
+    in_process, cli = settings(), settings(FICHAS_OCR_ENGINE="cli")
+    assert in_process["engine"].startswith("tesserocr ") and ", tesseract 5." in in_process["engine"]
+    assert cli["engine"].startswith("cli, tesseract ")
+    assert settings(NO_TESSEROCR) == cli
+    assert {k: v for k, v in in_process.items() if k != "engine"} == {k: v for k, v in cli.items() if k != "engine"}
+
+
+@pytest.fixture(scope="module")
+def two_pages(tmp_path_factory) -> Path:
+    """Pages 1–2 of the scanned sample (a ficha): a whole run takes a few seconds."""
+    import pikepdf
+
+    path = tmp_path_factory.mktemp("raw") / "pagina.pdf"
+    with pikepdf.open(SAMPLE) as sample, pikepdf.new() as one:
+        one.pages.extend(sample.pages[:2])
+        one.save(path)
+    return path
+
+
+@pytest.mark.parametrize("prefix, engine", [("", "tesserocr "), (NO_TESSEROCR, "cli, tesseract ")])
+def test_a_run_names_its_engine_in_the_summary_and_the_manifest(two_pages, tmp_path, prefix, engine):
+    """With tesserocr blocked this is a real run of the fallback: the CLI reads the page."""
+    out = tmp_path / "out"
+    said = python(prefix + f"from pipeline.cli import main; sys.exit(main(['run', {str(two_pages)!r}, '--out', {str(out)!r}]))")
+    assert f"2 OCR'd, 0 from the cache (OCR: {engine}" in said
+    [entry] = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["documents"]
+    assert entry["ocr_engine"].startswith(engine) and entry["status"] == "ok" and entry["fichas"] >= 1
