@@ -114,30 +114,34 @@ def name() -> str:
     return "tesserocr"
 
 
-@functools.cache
 def version() -> str:
     """The engine and the Tesseract it runs, e.g. `tesserocr 2.13.0, tesseract 5.5.4`: part of
-    the OCR cache key, the run summary and the manifest."""
+    the OCR cache key, the run summary and the manifest. Raises MissingDependencyError when the
+    `tesseract` command is missing, which either engine needs (OSD, the language data's folder)."""
+    try:
+        command = pytesseract.get_tesseract_version()
+    except pytesseract.TesseractNotFoundError:
+        raise tesseract.not_installed() from None
     if name() == "tesserocr":
         import tesserocr
 
         library = tesserocr.tesseract_version().split()[1]
         return f"tesserocr {tesserocr.__version__}, tesseract {library}"
-    try:
-        return f"cli, tesseract {pytesseract.get_tesseract_version()}"
-    except pytesseract.TesseractNotFoundError:
-        raise tesseract.not_installed() from None
+    return f"cli, tesseract {command}"
 
 
-@functools.cache
 def tessdata() -> str:
     """The language data folder: TESSDATA_PREFIX, else the one the `tesseract` command uses (the
     wheel's library would look in the folder it was built for)."""
     if folder := os.environ.get("TESSDATA_PREFIX"):
         return folder.rstrip("/") + "/"
+    return _listed_tessdata(pytesseract.pytesseract.tesseract_cmd)
+
+
+@functools.cache
+def _listed_tessdata(command: str) -> str:
     try:
-        listing = subprocess.run([pytesseract.pytesseract.tesseract_cmd, "--list-langs"],
-                                 capture_output=True, text=True, timeout=30).stdout
+        listing = subprocess.run([command, "--list-langs"], capture_output=True, text=True, timeout=30).stdout
     except FileNotFoundError:
         raise tesseract.not_installed() from None
     found = re.search(r'"(.+?)/?"', listing)
