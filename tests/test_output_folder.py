@@ -110,9 +110,9 @@ def test_no_wait_stops_at_once_with_its_own_exit_code(tmp_path):
 
 def test_a_run_killed_while_it_holds_the_folder_leaves_no_stale_lock_nor_page_images(tmp_path):
     """kill -9 while pages are OCR'd: the next run takes the folder at once and removes the
-    dead run's scratch folder (its page images)."""
+    dead run's scratch folder (its page images: the CLI engine's; Tesseract in process needs none)."""
     out = tmp_path / "out"
-    killed = start_run([SCAN], out, "--quiet")
+    killed = start_run([SCAN], out, "--quiet", env={**os.environ, "FICHAS_OCR_ENGINE": "cli"})
     wait_for_lock(killed, out)
     deadline = time.monotonic() + 60
     while not scratch_of(killed.pid) and time.monotonic() < deadline:
