@@ -78,8 +78,8 @@ class Entry:
     processed: str
     """When it was last read (UTC, ISO 8601)."""
     ocr_engine: str | None = None
-    """The OCR engine and Tesseract version of the run that last read it; None when that run
-    OCR'd no page (the cache key names the engine, so its cached pages were read by it too)."""
+    """The OCR engine and Tesseract version that read its pages when it was last read (the cache
+    key names the engine, so pages from the cache were read by it too); None without pages to OCR."""
 
 
 @dataclass
@@ -326,7 +326,7 @@ def _process(todo: list[Path], out_dir: Path, manifest: Manifest, options: Batch
             done, pending = wait(pending, return_when=FIRST_COMPLETED)
             for future in done:
                 result = _settle(future.result(), manifest, out_dir)
-                manifest.documents[str(result.path)] = _entry(result, current, reader.engine)
+                manifest.documents[str(result.path)] = _entry(result, current, reader.engines.get(result.sha256))
                 manifest.outputs_current = False
                 manifest.save(out_dir)
                 if progress:

@@ -82,14 +82,19 @@ class PageReader:
         self.counts = ReadCounts()
         self.engine: str | None = None
         """The OCR engine and its Tesseract (`engines.version()`); None until a page needed OCR."""
+        self.engines: dict[str, str] = {}
+        """The engine that read (or whose cache held) the pages of each document with pages to OCR, by sha256."""
         self._settings: str | None = None
 
     def settings_key(self, dpi: float) -> str:
         """The OCR settings a cached page must have been read with, at this resolution."""
+        return hashlib.sha256(f"{self._ocr_settings()}|{dpi:.2f}".encode()).hexdigest()[:16]
+
+    def _ocr_settings(self) -> str:
         if self._settings is None:
             settings = ocr.settings()
             self._settings, self.engine = json.dumps(settings, sort_keys=True), str(settings["engine"])
-        return hashlib.sha256(f"{self._settings}|{dpi:.2f}".encode()).hexdigest()[:16]
+        return self._settings
 
     def read(self, sha256: str, jobs: Iterable[OcrJob | Page], count: int, timeout: float,
              warnings: list[str]) -> list[Page]:
@@ -117,6 +122,9 @@ class PageReader:
             self._done("ocr")
 
         for job in jobs:
+            if not isinstance(job, Page) and sha256 not in self.engines:
+                self._ocr_settings()
+                self.engines[sha256] = self.engine
             if isinstance(job, Page):
                 queued.append(job)
                 self._done("other")
