@@ -14,15 +14,32 @@ command line, since a PGM carries none. The page is one numpy array from PIL on.
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import pytesseract
 from PIL import Image
 
-from pipeline import raster, tesseract
+
+def _import_pytesseract():
+    """pytesseract, imported without pandas: it imports pandas whenever pandas is installed, for
+    a DataFrame output fichas never asks for, and that is ~0.3 s of every OCR run's start."""
+    if "pytesseract" in sys.modules or "pandas" in sys.modules:
+        import pytesseract
+    else:
+        sys.modules["pandas"] = None  # `import pandas` fails, as if it were not installed
+        try:
+            import pytesseract
+        finally:
+            del sys.modules["pandas"]
+    return pytesseract
+
+
+pytesseract = _import_pytesseract()
+
+from pipeline import raster, tesseract  # tesseract imports pytesseract: after the above
 from pipeline.files import scratch_dir
 from pipeline.lines import Rule
 from pipeline.records import Word
