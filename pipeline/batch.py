@@ -303,7 +303,11 @@ def _process(todo: list[Path], out_dir: Path, manifest: Manifest, options: Batch
     from pipeline.reader import PageReader
     from pipeline.run import process_document, repairer_for
 
-    template, repairer = load_template(template_path), repairer_for(template_path)
+    template = load_template(template_path)
+    # The repairer (its lexicon: ~0.3 s) is built while the first pages are read and OCR'd.
+    loading = ThreadPoolExecutor(max_workers=1, thread_name_prefix="load")
+    repairer = loading.submit(repairer_for, template_path)
+    loading.shutdown(wait=False)
     chosen = {"max_pages": options.max_pages, "max_image_pixels": options.max_image_pixels}
     limits = IngestLimits(**{k: v for k, v in chosen.items() if v is not None})
     cache = OcrCache(cache_path(out_dir, options))
