@@ -39,7 +39,7 @@ def _import_pytesseract():
 
 pytesseract = _import_pytesseract()
 
-from pipeline import raster, tesseract  # tesseract imports pytesseract: after the above
+from pipeline import tesseract  # it imports pytesseract: after the above
 from pipeline.files import scratch_dir
 from pipeline.lines import Rule
 from pipeline.records import Word
@@ -138,6 +138,8 @@ def ocr_image(image: Image.Image, dpi: float, timeout: float) -> OcrPage:
     Raises OcrFailed when Tesseract times out or fails on the page, MissingDependencyError
     when Tesseract or its Spanish data is missing.
     """
+    from pipeline import raster  # OpenCV: a page read from the OCR cache needs this module, not it
+
     pixels = np.asarray(image)
     mask = raster.ink_mask(pixels)
     points = 72 / dpi
@@ -183,6 +185,8 @@ def _read(pixels: np.ndarray, dpi: float, rotation: int, workdir: Path, timeout:
     `mask` is the page's ink mask when it is already known for this orientation; `config`,
     more Tesseract variables (SECOND_LOOK).
     """
+    from pipeline import raster
+
     if rotation:
         # np.rot90 turns counter-clockwise for a positive count.
         pixels, mask = np.ascontiguousarray(np.rot90(pixels, -(rotation // 90))), None

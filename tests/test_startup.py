@@ -2,6 +2,7 @@
 import none of the heavy stacks, a text dump none of the OCR, PDF or review ones, and spaCy
 only once there is a ficha to extract. (The timings are the benchmark's: tests/bench/startup.py.)"""
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -60,8 +61,12 @@ def test_spacy_comes_with_the_first_ficha_and_the_ocr_and_review_stacks_do_not(t
     assert modules & HEAVY == {"spacy", "numpy", "pydantic"}  # spaCy needs numpy
 
 
-def test_a_page_image_imports_the_ocr_stack_but_not_pandas(tmp_path):
-    page = tmp_path / "blank.png"
+def test_a_page_image_imports_the_ocr_stack_but_not_pandas_and_its_cached_reading_not_opencv(tmp_path):
+    page, out = tmp_path / "blank.png", tmp_path / "out"
     Image.new("L", (1700, 2200), 255).save(page, dpi=(200, 200))
-    modules = imported(tmp_path, "run", str(page), "--out", str(tmp_path / "out"), "-q")
-    assert modules & HEAVY == {"pytesseract", "cv2", "numpy", "pydantic"}
+    assert imported(tmp_path, "run", str(page), "--out", str(out), "-q") & HEAVY == {"pytesseract", "cv2", "numpy",
+                                                                                      "pydantic"}
+    shutil.rmtree(out / "documents")
+    (out / "manifest.json").unlink()  # read again, from the OCR cache
+    assert imported(tmp_path, "run", str(page), "--out", str(out), "-q") & HEAVY == {"pytesseract", "numpy",
+                                                                                      "pydantic"}
