@@ -14,15 +14,32 @@ command line, since a PGM carries none. The page is one numpy array from PIL on.
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import pytesseract
 from PIL import Image
 
-from pipeline import raster, tesseract
+
+def _import_pytesseract():
+    """pytesseract, imported without pandas: it imports pandas whenever pandas is installed, for
+    a DataFrame output fichas never asks for, and that is ~0.3 s of every OCR run's start."""
+    if "pytesseract" in sys.modules or "pandas" in sys.modules:
+        import pytesseract
+    else:
+        sys.modules["pandas"] = None  # `import pandas` fails, as if it were not installed
+        try:
+            import pytesseract
+        finally:
+            del sys.modules["pandas"]
+    return pytesseract
+
+
+pytesseract = _import_pytesseract()
+
+from pipeline import tesseract  # it imports pytesseract: after the above
 from pipeline.files import scratch_dir
 from pipeline.lines import Rule
 from pipeline.records import Word
@@ -121,6 +138,8 @@ def ocr_image(image: Image.Image, dpi: float, timeout: float) -> OcrPage:
     Raises OcrFailed when Tesseract times out or fails on the page, MissingDependencyError
     when Tesseract or its Spanish data is missing.
     """
+    from pipeline import raster  # OpenCV: a page read from the OCR cache needs this module, not it
+
     pixels = np.asarray(image)
     mask = raster.ink_mask(pixels)
     points = 72 / dpi
@@ -166,6 +185,8 @@ def _read(pixels: np.ndarray, dpi: float, rotation: int, workdir: Path, timeout:
     `mask` is the page's ink mask when it is already known for this orientation; `config`,
     more Tesseract variables (SECOND_LOOK).
     """
+    from pipeline import raster
+
     if rotation:
         # np.rot90 turns counter-clockwise for a positive count.
         pixels, mask = np.ascontiguousarray(np.rot90(pixels, -(rotation // 90))), None

@@ -22,8 +22,6 @@ import time
 from collections.abc import Iterable
 from pathlib import Path
 
-import pytesseract
-
 from pipeline.errors import MissingDependencyError
 from pipeline.files import scratch_dir
 
@@ -49,6 +47,8 @@ class TesseractStream:
     """One running `tesseract stdin - ... tsv` that reads page images one at a time."""
 
     def __init__(self, lang: str, psm: int, dpi: int, config: tuple[str, ...] = ()):
+        import pytesseract  # for its tesseract_cmd; imported by pipeline.ocr, which starts streams
+
         self._folder = tempfile.TemporaryDirectory(prefix="tesseract-", dir=scratch_dir())
         self._sentinel = Path(self._folder.name) / "fin.pgm"
         self._sentinel.write_bytes(SENTINEL)
