@@ -1,25 +1,36 @@
 """The Spanish lexicon the repairer trusts: which forms are valid, and how common each is.
 
-Validity comes from `data/es_forms.txt` (see `build_lexicon.py`), frequencies from
-wordfreq's Spanish list. Candidates are looked up by *skeleton* (lowercase, accents and
-ñ/ü folded), because the OCR lost exactly those marks: every valid word sharing the
-skeleton of a repaired reading is a candidate.
+Validity comes from `data/es_forms.txt`, frequencies from wordfreq's Spanish list, as
+prepared in `data/es_freq.txt` (both made by `build_lexicon.py`). Candidates are looked up by
+*skeleton* (lowercase, accents and ñ/ü folded), because the OCR lost exactly those marks:
+every valid word sharing the skeleton of a repaired reading is a candidate.
+
+The prepared files are what a run reads: importing wordfreq, loading its lists and indexing
+the forms by skeleton took ~1.1 s of every run's start; these load in ~0.2 s.
 """
 from __future__ import annotations
 
 import copy
 import functools
 import math
+import re
 import unicodedata
-from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from functools import lru_cache
 from pathlib import Path
 
-import wordfreq
 import yaml
 
 DATA = Path(__file__).parent / "data"
+FORMS = DATA / "es_forms.txt"
+"""`skeleton<TAB>form form ...`: the valid forms, grouped by the key they are looked up by."""
+SPANISH_FREQ = DATA / "es_freq.txt"
+"""wordfreq's Spanish list: `n<TAB>words` for the words of frequency 10^(−n/100)."""
+ENGLISH_ZIPF = DATA / "en_zipf.txt"
+"""wordfreq's English list, its words of plain letters: `zipf<TAB>words`."""
+PLAIN_WORD = re.compile(r"[a-záéíóúüñ]+")
+"""A word wordfreq reads as itself, one token (NFC, lower case, no digit or mark to split or
+fold): its frequency is the prepared lists' entry. Any other word is asked of wordfreq."""
 DOMAIN_ZIPF = 3.0
 """Zipf frequency given to a domain word wordfreq barely knows: template words are expected."""
 
@@ -46,6 +57,48 @@ def to_zipf(freq: float) -> float:
     return math.log10(freq) + 9 if freq > 0 else 0.0
 
 
+def _columns(path: Path) -> Iterator[list[str]]:
+    """The two tab-separated columns of each line of a prepared file, `#` lines skipped."""
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith("#"):
+            yield line.split("\t")
+
+
+@lru_cache(maxsize=1)
+def spanish_frequencies() -> dict[str, float]:
+    """wordfreq's Spanish "large" list, word → frequency, as its `get_frequency_dict` gives it."""
+    freq: dict[str, float] = {}
+    for centibels, words in _columns(SPANISH_FREQ):
+        freq.update(dict.fromkeys(words.split(" "), 10 ** (-int(centibels) / 100)))
+    return freq
+
+
+@lru_cache(maxsize=1)
+def _english_zipf() -> dict[str, float]:
+    zipf: dict[str, float] = {}
+    for value, words in _columns(ENGLISH_ZIPF):
+        zipf.update(dict.fromkeys(words.split(" "), float(value)))
+    return zipf
+
+
+def zipf_frequency(word: str, lang: str) -> float:
+    """`wordfreq.zipf_frequency(word, lang)`; an English word of plain letters from the prepared list."""
+    if lang == "en" and PLAIN_WORD.fullmatch(word):
+        return _english_zipf().get(word, 0.0)
+    import wordfreq
+
+    return wordfreq.zipf_frequency(word, lang)
+
+
+def in_spanish_list(word: str) -> bool:
+    """`wordfreq.zipf_frequency(word, "es") > 0`: Spanish text uses the word, however rarely."""
+    if PLAIN_WORD.fullmatch(word):
+        return word in spanish_frequencies()
+    import wordfreq
+
+    return wordfreq.zipf_frequency(word, "es") > 0
+
+
 class Lexicon:
     """Valid Spanish forms (lowercase) with their Zipf frequency, indexed by skeleton.
 
@@ -53,12 +106,11 @@ class Lexicon:
     own domain words shares the big base tables instead of copying them.
     """
 
-    def __init__(self, forms: Iterable[str], freq: Mapping[str, float]) -> None:
-        self._valid = frozenset(forms)
-        index: dict[str, list[str]] = defaultdict(list)
-        for word in self._valid:
-            index[skeleton(word)].append(word)
-        self._index = dict(index)
+    def __init__(self, index: Mapping[str, str], freq: Mapping[str, float]) -> None:
+        """`index`: skeleton → the valid forms with it, space-separated (kept so: splitting
+        145,000 groups at load costs more than splitting those looked up)."""
+        self._index = index
+        self._valid = frozenset(" ".join(index.values()).split(" "))
         self._freq = freq
         self._domain: dict[str, float] = {}
         self._domain_index: dict[str, list[str]] = {}
@@ -92,7 +144,8 @@ class Lexicon:
 
     def candidates(self, key: str) -> list[str]:
         """Every valid form whose skeleton is `key`."""
-        return self._index.get(key, []) + self._domain_index.get(key, [])
+        forms = self._index.get(key)
+        return (forms.split(" ") if forms else []) + self._domain_index.get(key, [])
 
     @functools.cached_property
     def top_zipf(self) -> float:
@@ -106,6 +159,6 @@ class Lexicon:
 
 @lru_cache(maxsize=1)
 def base_lexicon() -> Lexicon:
-    """The shipped lexicon, loaded once: it is the expensive part (~0.6 s)."""
-    freq = wordfreq.get_frequency_dict("es", "large")
-    return Lexicon(data_words("es_forms.txt"), freq).with_domain(data_words("domain_es.txt"))
+    """The shipped lexicon, loaded once: it is the expensive part (~0.2 s)."""
+    index = dict(_columns(FORMS))
+    return Lexicon(index, spanish_frequencies()).with_domain(data_words("domain_es.txt"))

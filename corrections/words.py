@@ -12,9 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
-import wordfreq
-
-from corrections.lexicon import Lexicon, data_yaml, skeleton
+from corrections.lexicon import Lexicon, data_yaml, skeleton, zipf_frequency
 
 Site = tuple[int, int, str, float]
 """A substitution the token allows: (start, end, replacement, cost)."""
@@ -100,7 +98,7 @@ class Pieces:
 @lru_cache(maxsize=65536)
 def foreign_zipf(word: str, languages: tuple[str, ...]) -> float:
     """How common `word` is in the other languages a Spanish report quotes (English)."""
-    return max((wordfreq.zipf_frequency(word, lang) for lang in languages), default=0.0)
+    return max((zipf_frequency(word, lang) for lang in languages), default=0.0)
 
 
 def match_case(src: str, dst: str, upper_like: str) -> str:

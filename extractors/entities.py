@@ -4,6 +4,9 @@ No statistical model is loaded: `spacy.blank("es")` with an EntityRuler built fr
 the project carries, so nothing is downloaded and results do not depend on a model version.
 Matching runs on accent-folded lower-case text, so OCR that lost accents still finds
 "Tulcán" in "Tulcan", and the canonical, accented name comes back as the entity id.
+
+spaCy takes ~0.7 s to import: it is imported when the first entity is looked for, so a run
+that finds no ficha never pays it.
 """
 from __future__ import annotations
 
@@ -11,12 +14,14 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import spacy
 import yaml
 
 from pipeline.text import fold, strip_junk
 
+if TYPE_CHECKING:
+    from spacy.language import Language
 
 ORG_PATTERNS = Path(__file__).parent / "data" / "organizaciones.yml"
 
@@ -45,7 +50,9 @@ def load_gazetteer(path: Path) -> dict[str, str]:
 
 
 @lru_cache(maxsize=4)
-def entity_pipeline(gazetteer_path: Path) -> spacy.language.Language:
+def entity_pipeline(gazetteer_path: Path) -> Language:
+    import spacy
+
     nlp = spacy.blank("es")
     ruler = nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "LOWER"})
     patterns = [

@@ -22,11 +22,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-import wordfreq
 import yaml
 from rapidfuzz import fuzz
 
-from corrections.lexicon import base_lexicon
+from corrections.lexicon import base_lexicon, in_spanish_list
 from corrections.numbers import read_int
 from extractors.entities import find_entities
 from extractors.labels import LabelMatcher
@@ -210,7 +209,7 @@ def _misread_word(text: str) -> bool:
 
 def _known(word: str) -> bool:
     """A Spanish form of the lexicon, or a word Spanish text uses at all (wordfreq), however rare."""
-    return base_lexicon().is_valid(word) or wordfreq.zipf_frequency(word, "es") > 0
+    return base_lexicon().is_valid(word) or in_spanish_list(word)
 
 
 def heading_like(text: str) -> bool:

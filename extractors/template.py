@@ -14,12 +14,9 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
+from extractors import DATA_DIR, DEFAULT_TEMPLATE
 from pipeline.errors import TemplateError
 from pipeline.text import fold
-
-TEMPLATES_DIR = Path(__file__).parent / "templates"
-DATA_DIR = Path(__file__).parent / "data"
-DEFAULT_TEMPLATE = TEMPLATES_DIR / "catalogo_oim.yml"
 
 Kind = Literal["bp", "lesson"]
 FieldType = Literal["text", "list", "int", "enum", "principles", "objectives"]

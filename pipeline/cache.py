@@ -14,12 +14,15 @@ import time
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pipeline.errors import FichasError, OutputError
 from pipeline.files import open_database
 from pipeline.lines import Rule
-from pipeline.ocr import OcrPage
 from pipeline.records import Word
+
+if TYPE_CHECKING:
+    from pipeline.ocr import OcrPage
 
 CACHE_NAME = "ocr-cache.sqlite"
 """The cache's file name in the output folder, unless --cache says otherwise."""
@@ -127,6 +130,8 @@ def encode(reading: OcrPage) -> bytes:
 
 
 def decode(blob: bytes) -> OcrPage:
+    from pipeline.ocr import OcrPage  # a cached page is looked up with the OCR settings: ocr is loaded
+
     data = json.loads(zlib.decompress(blob))
     words = tuple(Word(w[0], (w[1], w[2], w[3], w[4]), w[5]) for w in data["words"])
     ids = tuple((w[6], w[7], w[8]) for w in data["words"])

@@ -7,7 +7,7 @@ import logging
 import sys
 from pathlib import Path
 
-from extractors.template import DEFAULT_TEMPLATE
+from extractors import DEFAULT_TEMPLATE
 from pipeline.errors import ExitCode, FichasError
 
 DEFAULT_INPUT = Path("raw")

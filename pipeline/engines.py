@@ -24,7 +24,6 @@ from pathlib import Path
 from typing import Protocol
 
 import numpy as np
-import pytesseract
 
 from pipeline import tesseract
 from pipeline.errors import MissingDependencyError
@@ -118,6 +117,7 @@ def version() -> str:
     """The engine and the Tesseract it runs, e.g. `tesserocr 2.13.0, tesseract 5.5.4`: part of
     the OCR cache key, the run summary and the manifest. Raises MissingDependencyError when the
     `tesseract` command is missing, which either engine needs (OSD, the language data's folder)."""
+    pytesseract = tesseract.import_pytesseract()
     try:
         command = pytesseract.get_tesseract_version()
     except pytesseract.TesseractNotFoundError:
@@ -135,7 +135,7 @@ def tessdata() -> str:
     wheel's library would look in the folder it was built for)."""
     if folder := os.environ.get("TESSDATA_PREFIX"):
         return folder.rstrip("/") + "/"
-    return _listed_tessdata(pytesseract.pytesseract.tesseract_cmd)
+    return _listed_tessdata(tesseract.import_pytesseract().pytesseract.tesseract_cmd)
 
 
 @functools.cache

@@ -29,7 +29,6 @@ from pillow_heif import register_heif_opener
 
 from pipeline.errors import InputFileError
 from pipeline.limits import DEFAULT_IMAGE_DPI, MIN_IMAGE_DPI, IngestLimits
-from pipeline.pdf import PDF_OBJECT, read_pdf
 from pipeline.reader import OcrJob, PageReader
 from pipeline.records import Document, Line, Page
 
@@ -62,13 +61,13 @@ def ingest(path: Path, password: str | None = None, limits: IngestLimits | None 
     document = Document(path=path, sha256=hashlib.sha256(data).hexdigest())
     kind = sniff(data)
     suffix = path.suffix.lower()
-    if kind is None and suffix == ".pdf" and PDF_OBJECT.search(data):
+    if kind is None and suffix == ".pdf" and _pdf().PDF_OBJECT.search(data):
         kind = "pdf"  # a PDF that lost its header: qpdf may repair it
     if kind in ("pdf", "image") or suffix in IMAGE_SUFFIXES:
         with _own_reader(reader) as pages_reader:
             if kind == "pdf":
-                document.pages = read_pdf(path, data, document.sha256, password, limits, pages_reader,
-                                          document.warnings)
+                document.pages = _pdf().read_pdf(path, data, document.sha256, password, limits, pages_reader,
+                                                 document.warnings)
             else:
                 document.pages = read_image(path, data, document.sha256, limits, pages_reader,
                                             document.warnings)
@@ -79,6 +78,13 @@ def ingest(path: Path, password: str | None = None, limits: IngestLimits | None 
     else:
         raise InputFileError(path, f"unsupported file type {suffix or '(no extension)'}")
     return document
+
+
+def _pdf():
+    """`pipeline.pdf`, imported for the first PDF: pdfplumber and PDFium take ~0.15 s to import."""
+    from pipeline import pdf
+
+    return pdf
 
 
 def _read_bytes(path: Path) -> bytes:

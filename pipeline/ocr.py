@@ -19,13 +19,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import pytesseract
 from PIL import Image
 
-from pipeline import engines, raster, tesseract
+from pipeline import engines, tesseract
 from pipeline.files import scratch_dir
 from pipeline.lines import Rule
 from pipeline.records import Word
+
+pytesseract = tesseract.import_pytesseract()
 
 # Tesseract's OpenMP threads make it ~7× slower here; one process per core is the fast setup.
 os.environ["OMP_THREAD_LIMIT"] = "1"
@@ -121,6 +122,8 @@ def ocr_image(image: Image.Image, dpi: float, timeout: float) -> OcrPage:
     Raises OcrFailed when Tesseract times out or fails on the page, MissingDependencyError
     when Tesseract or its Spanish data is missing.
     """
+    from pipeline import raster  # OpenCV: a page read from the OCR cache needs this module, not it
+
     pixels = np.asarray(image)
     mask = raster.ink_mask(pixels)
     points = 72 / dpi
@@ -165,6 +168,8 @@ def _read(pixels: np.ndarray, dpi: float, rotation: int, timeout: float, mask: n
     `mask` is the page's ink mask when it is already known for this orientation; `config`,
     more Tesseract variables (SECOND_LOOK).
     """
+    from pipeline import raster
+
     if rotation:
         # np.rot90 turns counter-clockwise for a positive count.
         pixels, mask = np.ascontiguousarray(np.rot90(pixels, -(rotation // 90))), None

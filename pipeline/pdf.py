@@ -23,7 +23,6 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 from PIL import Image
 
-from pipeline import raster
 from pipeline.errors import EncryptedPdfError, InputFileError
 from pipeline.layout import words_to_lines
 from pipeline.limits import IngestLimits
@@ -415,6 +414,8 @@ def scan_image(scan: pdfium.PdfImage, size: tuple[int, int], opaque: bool = Fals
     placement applied (~0.05 s). OpenCV scales it. Either way this beats rendering the page
     (0.10–0.15 s), where PDFium's resampling is the slow part. The caller holds PDFIUM.
     """
+    from pipeline import raster  # OpenCV: only for pages that are read
+
     matrix = scan.get_matrix()
     decoded = opaque and matrix.b == matrix.c == 0 and matrix.a > 0 and matrix.d > 0
     bitmap = scan.get_bitmap(render=not decoded)

@@ -7,13 +7,13 @@ Both pools take `submit(fn, *args)` and give back a future with `.result()`; the
 from __future__ import annotations
 
 import os
+import sys
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Protocol
 
 from pipeline.errors import FichasError, MissingDependencyError
-from pipeline.engines import close_engines
 
 
 class Future(Protocol):
@@ -48,7 +48,8 @@ class LocalPool:
 
     def close(self) -> None:
         self._executor.shutdown(wait=True, cancel_futures=True)
-        close_engines(self._threads)
+        if engines := sys.modules.get("pipeline.engines"):  # loaded only by a run that read pages
+            engines.close_engines(self._threads)
 
 
 class SchedulerError(FichasError):

@@ -16,15 +16,17 @@ import threading
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
-from PIL import Image
-
-from pipeline import ocr
-from pipeline.cache import OcrCache
 from pipeline.layout import words_to_lines
 from pipeline.pool import Future, LocalPool, Pool
 from pipeline.records import Page
+
+if TYPE_CHECKING:  # the OCR stack (pytesseract, numpy, OpenCV) is imported once a page needs it
+    from PIL import Image
+
+    from pipeline import ocr
+    from pipeline.cache import OcrCache
 
 WAITING_PER_WORKER = 2
 """Page images rendered ahead per pool worker: enough to keep it busy, few in memory (~9 MB each)."""
@@ -92,6 +94,8 @@ class PageReader:
 
     def _ocr_settings(self) -> str:
         if self._settings is None:
+            from pipeline import ocr
+
             settings = ocr.settings()
             self._settings, self.engine = json.dumps(settings, sort_keys=True), str(settings["engine"])
         return self._settings
@@ -135,7 +139,9 @@ class PageReader:
                 queued.append(Page(job.number, (), "ocr"))
                 self._done("other")
             else:
-                queued.append((self.pool.submit(ocr.read_or_fail, image, job.dpi, timeout), job, image))
+                from pipeline.ocr import read_or_fail
+
+                queued.append((self.pool.submit(read_or_fail, image, job.dpi, timeout), job, image))
             while sum(not isinstance(item, Page) for item in queued) > WAITING_PER_WORKER * self.pool.workers:
                 collect_oldest()
         while queued:

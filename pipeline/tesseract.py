@@ -16,13 +16,12 @@ import atexit
 import os
 import select
 import subprocess
+import sys
 import tempfile
 import threading
 import time
 from collections.abc import Iterable
 from pathlib import Path
-
-import pytesseract
 
 from pipeline.errors import MissingDependencyError
 from pipeline.files import scratch_dir
@@ -31,6 +30,20 @@ SENTINEL = b"P5\n8 8\n255\n" + b"\xff" * 64
 """A blank 8×8 page: Tesseract reads nothing on it and writes only its page row."""
 STDERR_TAIL = 2000
 """Bytes of Tesseract's messages kept to explain a failure."""
+
+
+def import_pytesseract():
+    """pytesseract, imported without pandas: it imports pandas whenever pandas is installed, for
+    a DataFrame output fichas never asks for, and that is ~0.3 s of every OCR run's start."""
+    if "pytesseract" in sys.modules or "pandas" in sys.modules:
+        import pytesseract
+    else:
+        sys.modules["pandas"] = None  # `import pandas` fails, as if it were not installed
+        try:
+            import pytesseract
+        finally:
+            del sys.modules["pandas"]
+    return pytesseract
 
 
 def not_installed() -> MissingDependencyError:
@@ -49,6 +62,8 @@ class TesseractStream:
     """One running `tesseract stdin - ... tsv` that reads page images one at a time."""
 
     def __init__(self, lang: str, psm: int, dpi: int, config: tuple[str, ...] = ()):
+        pytesseract = import_pytesseract()  # for its tesseract_cmd
+
         self._folder = tempfile.TemporaryDirectory(prefix="tesseract-", dir=scratch_dir())
         self._sentinel = Path(self._folder.name) / "fin.pgm"
         self._sentinel.write_bytes(SENTINEL)
