@@ -1,7 +1,8 @@
 """Ficha code repairs: `BPI_AH` → `BP1_AH`, `LAl ISE` → `LA1_ISE`, `BPI10_PC` → `BP10_PC`.
 
 Codes key every record, so a misread code loses a whole ficha. Only a token shaped like
-a code is touched: a known prefix, a short digit-like run, `_` or a space, a known area.
+a code is touched: a known prefix, a short digit-like run, `_` (or a space, a hyphen, or
+nothing: OCR loses the underscore, `BP1GN`, `BP1-GF`), a known area.
 """
 from __future__ import annotations
 
@@ -30,10 +31,11 @@ class CodeFixer:
         self.strong = set(rules["strong"])
         self.max_number = int(rules["max_number"])
         self.areas = self._area_variants(areas, rules["area_letters"])
-        number = "[" + re.escape("".join(sorted(set("0123456789") | set(self.digits)))) + "]{1,3}"
+        digit_like = set("0123456789") | set(self.digits) | set("".join(self.doubled))
+        number = "[" + re.escape("".join(sorted(digit_like))) + "]{1,3}"
         self.pattern = re.compile(
             rf"(?<![{LETTER_OR_DIGIT}])(?P<prefix>{_alternation(prefixes)})(?P<gap> ?)(?P<num>{number})"
-            rf"(?P<sep> ?_ ?| )(?P<area>{_alternation(self.areas)})(?![{LETTER_OR_DIGIT}])"
+            rf"(?P<sep> ?_ ?| |-|)(?P<area>{_alternation(self.areas)})(?![{LETTER_OR_DIGIT}])"
         )
 
     @staticmethod

@@ -63,3 +63,13 @@ def test_quick_benchmark_reports_every_measure(tmp_path):
     table = (tmp_path / "quick.md").read_text(encoding="utf-8")
     assert "Side by side on the same" in table and "| legacy |" in table and "Reliability" in table
     assert "held-out family, unseen fichas" in table
+
+
+def test_the_step_timer_reports_every_step_of_a_scanned_page(capsys):
+    """`python -m tests.bench.steps` on the scanned sample: one row per step, Tesseract among them."""
+    from tests.bench import steps
+
+    steps.main(["--rounds", "1", "--dpi", "150"])
+    rows = [line.split(" | ")[0].strip("| ") for line in capsys.readouterr().out.splitlines() if line.startswith("| ")]
+    assert rows[1:] == ["ink mask", "sideways check", "skew estimate", "levelling", "ink crop", "PGM written",
+                        "Tesseract", "TSV parse", "rulings", "layout", "all"]

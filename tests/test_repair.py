@@ -51,6 +51,11 @@ def ficha_text(lines: list[str], ficha: dict) -> str:
     ("LAl _AH: Se crean mecanismos", "LA1_AH: Se crean mecanismos"),
     ("BP | _ISE: Adaptar contenidos", "BP1_ISE: Adaptar contenidos"),
     ("CÓDIGO BPé_PC", "CÓDIGO BP6_PC"), ("BP2_lSE", "BP2_ISE"),
+    # the underscore lost or read as a hyphen; a stroke read twice the other way round;
+    # area letters misread (S as 5, F as E, C as O)
+    ("CÓDIGO BP1GN", "CÓDIGO BP1_GN"), ("BP1-GF", "BP1_GF"), ("BP115E", "BP1_ISE"),
+    ("BP2-15E", "BP2_ISE"), ("LN1I_GN Se identifican", "LN1_GN Se identifican"),
+    ("BP1L_AF", "BP1_AF"), ("BPi1_AH:", "BP1_AH:"), ("BP2_GE", "BP2_GF"), ("BP6_PO", "BP6_PC"),
 ])
 def test_codes_are_written_canonically(repairer, raw, fixed):
     text, repairs = repairer.line(raw)
@@ -61,6 +66,7 @@ def test_codes_are_written_canonically(repairer, raw, fixed):
 @pytest.mark.parametrize("raw", [
     "BP1_AH", "LA2_ISE", "LN1_GN", "BP10_PC",      # already right
     "LAS ME", "LA PC", "BPX_AH", "BP1_XX", "ABP1_AH",  # no code shape
+    "LASME", "LAS-ME", "BPAPC", "BP1GNS", "LA1AHX", "BP11_AH",  # glued, but no digit or not alone
 ])
 def test_non_codes_and_right_codes_are_left_alone(repairer, raw):
     assert repairer.line(raw) == (raw, ())
