@@ -126,7 +126,7 @@ def version() -> str:
         import tesserocr
 
         library = tesserocr.tesseract_version().split()[1]
-        return f"tesserocr {tesserocr.__version__}, tesseract {library}"
+        return f"tesserocr {tesserocr.__version__}, tesseract {library}; poor pages: cli, tesseract {command}"
     return f"cli, tesseract {command}"
 
 
@@ -150,18 +150,20 @@ def _listed_tessdata(command: str) -> str:
     return found.group(1) + "/"
 
 
-_engines: dict[tuple[int, str, int], Engine] = {}
-"""Each OCR thread's engine, by (thread id, lang, psm)."""
+_engines: dict[tuple[int, str, int, str], Engine] = {}
+"""Each OCR thread's engines, by (thread id, lang, psm, kind)."""
 _lock = threading.Lock()
 
 
-def engine(lang: str, psm: int) -> Engine:
-    """This thread's engine for these settings, made on its first page."""
-    key = (threading.get_ident(), lang, psm)
+def engine(lang: str, psm: int, kind: str | None = None) -> Engine:
+    """This thread's engine for these settings, made on its first page; `kind` (`tesserocr`,
+    `cli`): that engine rather than this process's default."""
+    kind = kind or name()
+    key = (threading.get_ident(), lang, psm, kind)
     with _lock:
         mine = _engines.get(key)
     if mine is None:
-        mine = InProcess(lang, psm) if name() == "tesserocr" else Cli(lang, psm)
+        mine = InProcess(lang, psm) if kind == "tesserocr" else Cli(lang, psm)
         with _lock:
             _engines[key] = mine
     return mine

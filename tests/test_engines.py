@@ -112,3 +112,38 @@ def test_a_run_names_its_engine_in_the_summary_and_the_manifest(two_pages, tmp_p
     assert f"2 OCR'd, 0 from the cache (OCR: {engine}" in said
     [entry] = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["documents"]
     assert entry["ocr_engine"].startswith(engine) and entry["status"] == "ok" and entry["fichas"] >= 1
+
+
+READ_WORDS = """
+import json
+from PIL import Image
+from pipeline import ocr
+page = ocr.ocr_image(Image.open({path!r}), {dpi}, 120)
+print(json.dumps([[w.text, round(w.confidence, 4)] for w in page.words]))
+"""
+
+
+@pytest.fixture(scope="module")
+def poor_page(tmp_path_factory) -> Path:
+    """Page 2 of the scanned sample, degraded as the benchmark's poor scans are (200 dpi)."""
+    from tests.scangen.degrade import LEVELS, degrade, page_rng
+
+    document = pdfium.PdfDocument(SAMPLE)
+    clean = document[1].render(scale=DPI / 72, grayscale=True).to_pil().convert("L")
+    document.close()
+    path = tmp_path_factory.mktemp("poor") / "page.png"
+    degrade(clean, None, LEVELS["poor"], page_rng(0, "poor", 1)).save(path)
+    return path
+
+
+def test_a_page_the_in_process_engine_reads_poorly_is_read_as_the_cli_engine_reads_it(poor_page):
+    from PIL import Image
+
+    from pipeline import ocr
+
+    first = ocr._read(np.asarray(Image.open(poor_page)), DPI, 0, 120)  # this process: tesserocr
+    assert engines.name() == "tesserocr" and first.words and ocr._reads_poorly(first)
+    program = READ_WORDS.format(path=str(poor_page), dpi=DPI)
+    by_default, by_cli = python(program), python(program, FICHAS_OCR_ENGINE="cli")
+    assert json.loads(by_default) == json.loads(by_cli)
+    assert [[w.text, round(w.confidence, 4)] for w in first.words] != json.loads(by_cli)

@@ -125,12 +125,14 @@ class Measured:
     """The highest peak (VmHWM) seen of one Tesseract process, i.e. of one OCR worker."""
 
 
-def measured_fichas(args: list[str]) -> Measured:
-    """`fichas ARGS` in a fresh process as a user starts it, timed, with its peak memory."""
+def measured_fichas(args: list[str], env: dict[str, str] | None = None) -> Measured:
+    """`fichas ARGS` in a fresh process as a user starts it, timed, with its peak memory;
+    `env`: variables set for it (e.g. the OCR engine)."""
     with tempfile.TemporaryDirectory() as tmp:
         report = Path(tmp) / "peak.json"
         start = time.perf_counter()
-        process = subprocess.Popen([sys.executable, "-c", _MEASURED_RUN, str(report), *args])
+        process = subprocess.Popen([sys.executable, "-c", _MEASURED_RUN, str(report), *args],
+                                   env={**os.environ, **(env or {})})
         tesseract_kb = 0
         while process.poll() is None:
             tesseract_kb = max(tesseract_kb, _tesseract_peak_kb())
