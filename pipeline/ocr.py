@@ -66,7 +66,11 @@ SECOND_LOOK_WEAK_SHARE = 0.03
 share of its words read under WEAK_WORD, gets the second look (on the poor scans above, 53 of
 305 pages, none of the typical ones: 90 % of what reading every page twice would gain)."""
 WEAK_WORD = 0.6
-READER_VERSION = 4
+FEW_WORDS = 50
+"""A page with ink (blank pages are not read at all) read as fewer words gets the second look
+too: Tesseract 5.5 read a sparse page of a development family (23 words) as none at all,
+with nothing in the confidences to show it; such pages are short to read again."""
+READER_VERSION = 5
 """Bump when the image analysis or the word filters below change what a page reads as: cached
 readings made by another version are then read again."""
 RULING_CHARS_TEXT = "|¦"
@@ -138,7 +142,7 @@ def ocr_image(image: Image.Image, dpi: float, timeout: float) -> OcrPage:
         if rotation:
             turned = _read(pixels, dpi, rotation, timeout)
             page = turned if turned.score > page.score else page
-    if page.words and _reads_poorly(page):
+    if _reads_poorly(page):
         page = _second_look(pixels, dpi, page, timeout)
     return page
 
@@ -157,13 +161,15 @@ def _second_look(pixels: np.ndarray, dpi: float, page: OcrPage, timeout: float) 
     if engines.name() != "cli":
         kind = "cli"
         page = _read(pixels, dpi, page.rotation, timeout, kind=kind)
-        if not (page.words and _reads_poorly(page)):
+        if not _reads_poorly(page):
             return page
     again = _read(pixels, dpi, page.rotation, timeout, config=SECOND_LOOK, kind=kind)
     return again if again.confidence > page.confidence else page
 
 
 def _reads_poorly(page: OcrPage) -> bool:
+    if len(page.words) < FEW_WORDS:
+        return True
     weak = sum(w.confidence < WEAK_WORD for w in page.words) / max(len(page.words), 1)
     return page.confidence < SECOND_LOOK_CONFIDENCE or weak > SECOND_LOOK_WEAK_SHARE
 
