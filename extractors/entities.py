@@ -5,12 +5,14 @@ the project carries, so nothing is downloaded and results do not depend on a mod
 Matching runs on accent-folded lower-case text, so OCR that lost accents still finds
 "Tulcán" in "Tulcan", and the canonical, accented name comes back as the entity id.
 
-spaCy takes ~0.7 s to import: it is imported when the first entity is looked for, so a run
-that finds no ficha never pays it.
+spaCy takes ~0.7 s to import: it is imported when the first entity is looked for, or in the
+background while a scan's pages are read once one has text (`pipeline.batch`), so a run that
+finds no ficha never pays it.
 """
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -49,8 +51,18 @@ def load_gazetteer(path: Path) -> dict[str, str]:
     return names
 
 
-@lru_cache(maxsize=4)
+_building = threading.Lock()
+
+
 def entity_pipeline(gazetteer_path: Path) -> Language:
+    """The EntityRuler pipeline, built once per gazetteer: a run builds it in the background while
+    pages are read, and extraction then waits for that one rather than building its own."""
+    with _building:
+        return _entity_pipeline(gazetteer_path)
+
+
+@lru_cache(maxsize=4)
+def _entity_pipeline(gazetteer_path: Path) -> Language:
     import spacy
 
     nlp = spacy.blank("es")

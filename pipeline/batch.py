@@ -301,6 +301,7 @@ def _up_to_date(entry: Entry | None, path: Path, current: str, out_dir: Path) ->
 def _process(todo: list[Path], out_dir: Path, manifest: Manifest, options: BatchOptions, template_path: Path,
              current: str, progress: BatchProgress | None, report: BatchReport) -> None:
     """Read the documents, as many at once as the pool has workers, saving each as it ends."""
+    from extractors.entities import entity_pipeline
     from extractors.template import load_template
     from pipeline.cache import OcrCache
     from pipeline.limits import IngestLimits
@@ -309,15 +310,16 @@ def _process(todo: list[Path], out_dir: Path, manifest: Manifest, options: Batch
     from pipeline.run import process_document, repairer_for
 
     template = load_template(template_path)
-    # The repairer (~0.4 s, most of it the lexicon) is built while the first pages are read and OCR'd.
+    # The repairer (~0.4 s, most of it the lexicon) is built while the first pages are read and
+    # OCR'd; spaCy (~0.6 s) once a page has text, so that extraction does not wait for either.
     loading = ThreadPoolExecutor(max_workers=1, thread_name_prefix="load")
     repairer = loading.submit(repairer_for, template_path)
-    loading.shutdown(wait=False)
     chosen = {"max_pages": options.max_pages, "max_image_pixels": options.max_image_pixels}
     limits = IngestLimits(**{k: v for k, v in chosen.items() if v is not None})
     cache = OcrCache(cache_path(out_dir, options))
     reader = PageReader(make_pool(options.executor, options.jobs, options.scheduler), cache,
-                        refresh=options.force, progress=progress)
+                        refresh=options.force, progress=progress,
+                        on_first_text=lambda: loading.submit(entity_pipeline, template.data_path("places")))
     documents = ThreadPoolExecutor(max_workers=reader.pool.workers, thread_name_prefix="document")
     try:
         pending: set[Future[DocumentResult]] = set()
@@ -337,6 +339,7 @@ def _process(todo: list[Path], out_dir: Path, manifest: Manifest, options: Batch
                     progress.document_done(result)
     finally:
         documents.shutdown(wait=False, cancel_futures=True)
+        loading.shutdown(wait=False)
         reader.close()
         cache.close()
         report.pages_ocr, report.pages_cached = reader.counts.ocr, reader.counts.cache
