@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
 import os
 import sys
@@ -61,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
                     if timed:
                         print("[bench] baselines on the same pages ...", file=sys.stderr, flush=True)
                         compare(result, pdfs, truths, config.jobs)
-    result = {"command": command, "seed": config.seed, "levels": list(config.levels), "families": list(config.families),
+    result = {"command": command, "date": datetime.date.today().isoformat(), "seed": config.seed, "levels": list(config.levels), "families": list(config.families),
               "codes": config.codes, "jobs": config.jobs, "cores": os.cpu_count(),
               "seconds": time.perf_counter() - started, **as_json(sets)}
     args.out.mkdir(parents=True, exist_ok=True)

@@ -19,6 +19,7 @@ Writes out/bench/<name>.json and .md; the ratios are CLI seconds over fichas sec
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
 import os
 import statistics
@@ -127,7 +128,7 @@ def main(argv: list[str] | None = None) -> int:
                      "fichas_jobs1": fichas(scans, root / "out-whole-1", 1),
                      "tesseract_cli": tesseract_cli(whole_images, args.jobs).seconds}
     result = {"command": "python -m tests.bench.speed" + (" " + " ".join(argv if argv is not None else sys.argv[1:])).rstrip(),
-              "cores": os.cpu_count(), "jobs": args.jobs, "pages": len(images), "dpi": sorted({i.dpi for i in images}),
+              "date": datetime.date.today().isoformat(), "cores": os.cpu_count(), "jobs": args.jobs, "pages": len(images), "dpi": sorted({i.dpi for i in images}),
               "default_engine": engines.version(), "engines": kinds, "rounds": rounds, "whole": whole}
     text = markdown(result)
     args.out.mkdir(parents=True, exist_ok=True)

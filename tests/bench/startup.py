@@ -21,6 +21,7 @@ Writes OUT/startup.json and prints a table.
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
 import os
 import platform
@@ -196,7 +197,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="fichas-startup-") as tmp:
         results = measure(args.runs, Path(tmp))
     args.out.mkdir(parents=True, exist_ok=True)
-    report = {"python": sys.version.split()[0], "machine": platform.machine(), "cores": os.cpu_count(),
+    report = {"date": datetime.date.today().isoformat(), "python": sys.version.split()[0], "machine": platform.machine(), "cores": os.cpu_count(),
               "runs": args.runs, "measures": results}
     (args.out / "startup.json").write_text(json.dumps(report, indent=1, ensure_ascii=False), encoding="utf-8")
     print(table(results))
