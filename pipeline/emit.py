@@ -1,4 +1,5 @@
-"""Write the run's outputs: fichas.json, fichas.csv and campos.csv, replaced together.
+"""Write the run's outputs: fichas.json, fichas.csv, campos.csv and the Banco de Saberes
+(fichas.sqlite, `pipeline.bank`), replaced together.
 
 They are streamed: one document's fichas are in memory at a time (campos.csv, sorted least
 confident first, keeps one sort key per row), so a batch of thousands of documents is written in
@@ -16,6 +17,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
+from pipeline import bank
 from pipeline.files import replaced_together
 from pipeline.records import DocumentResult, FieldValue, Ficha
 
@@ -24,7 +26,7 @@ if TYPE_CHECKING:
 
 SCHEMA_NAME = "fichas"
 SCHEMA_VERSION = "1.0"
-OUTPUT_NAMES = ("fichas.json", "fichas.csv", "campos.csv")
+OUTPUT_NAMES = ("fichas.json", "fichas.csv", "campos.csv", bank.BANK_NAME)
 LIST_SEPARATOR = "; "
 CONFIDENCE_DIGITS = 3
 BBOX_DIGITS = 1
@@ -34,19 +36,21 @@ FIELDS_COLUMNS = ["documento", "codigo", "campo", "valor", "confianza", "pagina"
 
 
 def write_outputs(results: Iterable[DocumentResult], out_dir: Path, template: Template) -> list[Path]:
-    """fichas.json, fichas.csv and campos.csv in `out_dir` from `results`, read once, in order;
-    returns their paths."""
+    """fichas.json, fichas.csv, campos.csv and fichas.sqlite in `out_dir` from `results`, read
+    once, in order; returns their paths."""
     keys = template.all_record_keys()
     paths = [out_dir / name for name in OUTPUT_NAMES]
-    with (replaced_together(paths) as (json_out, fichas_out, fields_out),
+    with (replaced_together(paths) as (json_out, fichas_out, fields_out, bank_out),
           tempfile.TemporaryFile(dir=out_dir) as documents_part, tempfile.TemporaryFile(dir=out_dir) as fichas_part,
-          tempfile.TemporaryFile(dir=out_dir) as fields_part):
+          tempfile.TemporaryFile(dir=out_dir) as fields_part, bank.building(out_dir, template) as database):
         line = CsvLine()
         fichas_out.write(BOM + line(fichas_columns(keys)))
         fields_rows = SortedRows(fields_part)
         for result in results:
-            _json_items(documents_part, [document_json(result)])
-            _json_items(fichas_part, [ficha_json(f, keys) for f in result.fichas])
+            document, fichas = document_json(result), [ficha_json(f, keys) for f in result.fichas]
+            _json_items(documents_part, [document])
+            _json_items(fichas_part, fichas)
+            bank.add_document(database, document, fichas)
             for ficha in result.fichas:
                 fichas_out.write(line(ficha_row(ficha, keys)))
                 for k in keys:
@@ -59,6 +63,7 @@ def write_outputs(results: Iterable[DocumentResult], out_dir: Path, template: Te
         json_out.write(b"}")
         fields_out.write(BOM + line(FIELDS_COLUMNS))
         fields_rows.write_sorted(fields_out)
+        bank.finish(database, bank_out)
     return paths
 
 
