@@ -26,6 +26,9 @@ if TYPE_CHECKING:
 
 SCHEMA_NAME = "fichas"
 SCHEMA_VERSION = "1.0"
+SCHEMA_ID = f"urn:fichas:schema:{SCHEMA_NAME}:{SCHEMA_VERSION}"
+"""fichas.json's `$schema`: the `$id` of its JSON Schema, which ships as SCHEMA_FILE."""
+SCHEMA_FILE = Path(__file__).parent / "schemas" / "fichas.schema.json"
 OUTPUT_NAMES = ("fichas.json", "fichas.csv", "campos.csv", bank.BANK_NAME)
 LIST_SEPARATOR = "; "
 CONFIDENCE_DIGITS = 3
@@ -56,8 +59,8 @@ def write_outputs(results: Iterable[DocumentResult], out_dir: Path, template: Te
                 for k in keys:
                     if (fv := ficha.fields.get(k)) is not None:
                         fields_rows.add(round(fv.confidence, CONFIDENCE_DIGITS), line(field_row(ficha, k, fv)))
-        json_out.write(f'{{\n "schema_name": {json.dumps(SCHEMA_NAME)},\n "version": {json.dumps(SCHEMA_VERSION)},\n'
-                       .encode())
+        json_out.write(f'{{\n "$schema": {json.dumps(SCHEMA_ID)},\n "schema_name": {json.dumps(SCHEMA_NAME)},\n'
+                       f' "version": {json.dumps(SCHEMA_VERSION)},\n'.encode())
         _json_array(json_out, "documents", documents_part, last=False)
         _json_array(json_out, "fichas", fichas_part, last=True)
         json_out.write(b"}")

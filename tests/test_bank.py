@@ -20,12 +20,14 @@ from contextlib import closing
 from pathlib import Path
 
 import pytest
+import tomllib
 import yaml
+from jsonschema import Draft202012Validator
 
 from extractors.template import load_template
 from pipeline import bank
 from pipeline.batch import MANIFEST, Entry, load_result, run
-from pipeline.emit import OUTPUT_NAMES, write_outputs
+from pipeline.emit import OUTPUT_NAMES, SCHEMA_FILE, SCHEMA_ID, SCHEMA_VERSION, write_outputs
 from pipeline.errors import ExitCode, OutputError, TemplateError
 from pipeline.review.store import STORE_NAME, ReviewStore
 from pipeline.text import fold
@@ -51,10 +53,14 @@ def outputs(out: Path) -> dict:
 
 @pytest.fixture(scope="module")
 def sample(tmp_path_factory):
-    """One real run over the sample catalogue and the clean ficha: (fichas.json, the database)."""
-    out = tmp_path_factory.mktemp("bank") / "out"
-    report = run([SAMPLE, ONE_FICHA], out)
-    assert report.count("ok") == 2
+    """One real run over the sample catalogue, the clean ficha and a PDF that is none:
+    (fichas.json, the database)."""
+    folder = tmp_path_factory.mktemp("bank")
+    broken = folder / "roto.pdf"
+    broken.write_bytes(b"no es un PDF")
+    out = folder / "out"
+    report = run([SAMPLE, ONE_FICHA, broken], out)
+    assert report.count("ok") == 2 and report.count("failed") == 1
     db = connect(out)
     yield outputs(out), db
     db.close()
@@ -259,6 +265,8 @@ def test_a_correction_is_in_the_database_after_the_next_run(tmp_path):
 
     run([SAMPLE], out)
     data = outputs(out)
+    assert_valid(data)
+    assert any(f.get("revisar_de_nuevo") for fichas in data["fichas"] for f in fichas["fields"].values())
     db = connect(out)
     assert_agrees(db, data)
     assert db.execute("SELECT id FROM fichas WHERE documento = ? AND codigo = ?",
@@ -371,3 +379,51 @@ def test_a_facet_naming_no_column_is_refused(tmp_path):
                         encoding="utf-8")
     with pytest.raises(TemplateError, match="bank.facets.canton: territorios.distrito is no column"):
         bank.facet_columns(load_template(template))
+
+
+SCHEMA = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
+
+
+def assert_valid(data: dict) -> None:
+    errors = [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in Draft202012Validator(SCHEMA).iter_errors(data)]
+    assert errors == []
+
+
+def test_fichas_json_of_a_real_run_is_valid_against_its_shipped_schema(sample):
+    data, _ = sample
+    Draft202012Validator.check_schema(SCHEMA)
+    assert data["$schema"] == SCHEMA["$id"] == SCHEMA_ID and data["version"] == SCHEMA_VERSION
+    assert {d["status"] for d in data["documents"]} == {"ok", "failed"}
+    assert_valid(data)
+
+
+@pytest.mark.parametrize("spoil", [
+    lambda d: d["fichas"][0]["fields"]["titulo"].update(confidence=1.5),
+    lambda d: d["fichas"][0]["fields"]["titulo"].pop("revisado"),
+    lambda d: d["fichas"][0]["fields"]["presupuesto_usd"].update(value="61.500 USD"),
+    lambda d: d["fichas"][0]["fields"]["territorio"].update(value="Quito, Tulcán"),
+    lambda d: d["fichas"][0]["fields"].update(alcance=d["fichas"][0]["fields"]["titulo"]),
+    lambda d: d["fichas"][0].update(documento="raw/catalogo.pdf"),
+    lambda d: d["documents"][0].update(status="listo"),
+    lambda d: d.update({"$schema": "https://json-schema.org/draft/2020-12/schema"}),
+    lambda d: d.pop("documents"),
+], ids=["confidence over 1", "no revisado", "number as text", "list as text", "unknown field", "path for sha256",
+        "unknown status", "other schema", "no documents"])
+def test_the_schema_refuses_what_fichas_json_never_holds(sample, spoil):
+    data = json.loads(json.dumps(sample[0]))
+    assert "presupuesto_usd" in data["fichas"][0]["fields"]  # a buena práctica comes first
+    spoil(data)
+    assert list(Draft202012Validator(SCHEMA).iter_errors(data))
+
+
+def test_the_schema_knows_the_template_fields_and_ships_with_the_package():
+    fields = SCHEMA["$defs"]["ficha"]["properties"]["fields"]["properties"]
+    assert list(fields) == TEMPLATE.all_record_keys()
+    typed = {k: ref["$ref"].rsplit("/", 1)[1] for k, ref in fields.items()}
+    assert {k for k, kind in typed.items() if kind in ("strings", "principles", "objectives")} == LIST_KEYS
+    assert {k for k, kind in typed.items() if kind == "integer"} == \
+           {k for k, spec in TEMPLATE.fields.items() if spec.type == "int"}
+    assert SCHEMA["$defs"]["sostenibilidad"]["properties"]["value"]["enum"] == \
+           [*TEMPLATE.fields["sostenibilidad"].values, None]
+    package_data = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]["package-data"]
+    assert any(SCHEMA_FILE.relative_to(ROOT / "pipeline").match(glob) for glob in package_data["pipeline"])
