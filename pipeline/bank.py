@@ -82,17 +82,18 @@ def building(folder: Path, template: Template) -> Iterator[Bank]:
     fd, name = tempfile.mkstemp(dir=folder, prefix=f".{BANK_NAME}.", suffix=f".build{STAGED_SUFFIX}")
     os.close(fd)
     path = Path(name)
-    db = sqlite3.connect(path, isolation_level=None)
+    db: sqlite3.Connection | None = None
     try:
         try:
-            bank = _start(db, path, template)
-            yield bank
+            db = sqlite3.connect(path, isolation_level=None)
+            yield _start(db, path, template)
         except sqlite3.OperationalError as exc:
             if exc.sqlite_errorcode & 0xFF not in (sqlite3.SQLITE_IOERR, sqlite3.SQLITE_FULL):
                 raise
             raise _refusal(path) or OSError(errno.EIO, f"{exc} ({path.name})") from exc
     finally:
-        db.close()
+        if db is not None:
+            db.close()
         path.unlink(missing_ok=True)
 
 
