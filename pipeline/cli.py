@@ -144,7 +144,7 @@ def _summary(report, out: Path) -> str:
         f"{report.fichas} fichas; {report.review} fields below the review threshold; {report.reviewed} reviewed"
         + (f" ({report.review_again} to review again: read differently since)" if report.review_again else ""),
         f"pages: {report.pages_ocr} OCR'd, {report.pages_cached} from the cache; {report.seconds:.1f} s",
-        f"→ {out}/fichas.json, fichas.csv, campos.csv, manifest.json",
+        f"→ {out}/fichas.json, fichas.csv, campos.csv, fichas.sqlite, manifest.json",
     ]
     if report.unapplied:
         lines.insert(2, f"{len(report.unapplied)} corrections belong to fichas not in the outputs (a changed or "
