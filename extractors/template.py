@@ -101,6 +101,46 @@ class DataFiles(_Strict):
     """Each field's usual length (extractors/fit.py)."""
 
 
+_NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
+
+
+class BankList(_Strict):
+    """A list value's table in the Banco de Saberes, and the column that holds the item."""
+
+    table: str
+    column: str
+
+
+class Bank(_Strict):
+    """What the Banco de Saberes (OUT/fichas.sqlite, pipeline/bank.py) tabulates, searches and counts."""
+
+    columns: list[str] = []
+    """Record keys that are columns of the `fichas` table."""
+    lists: dict[str, BankList] = {}
+    """List-valued record keys with a table of their own, one row per item."""
+    full_text: list[str] = []
+    """Record keys searched as full text (one FTS5 column each)."""
+    facets: dict[str, str] = {}
+    """Facet name: `table.column` a search is narrowed and counted by (each one indexed)."""
+
+    @field_validator("lists")
+    @classmethod
+    def _names_are_sql_names(cls, v: dict[str, BankList]) -> dict[str, BankList]:
+        bad = [n for spec in v.values() for n in (spec.table, spec.column) if not _NAME.match(n)]
+        if bad:
+            raise ValueError(f"table and column names must be lower-case letters, digits and _: {bad}")
+        return v
+
+    @field_validator("facets")
+    @classmethod
+    def _facets_are_table_columns(cls, v: dict[str, str]) -> dict[str, str]:
+        bad = [f"{k}: {ref}" for k, ref in v.items()
+               if not _NAME.match(k) or len(ref.split(".")) != 2 or not all(map(_NAME.match, ref.split(".")))]
+        if bad:
+            raise ValueError(f"a facet is name: table.column: {bad}")
+        return v
+
+
 class ReviewThreshold(_Strict):
     default: float = 0.9
     fields: dict[str, float] = {}
@@ -126,6 +166,7 @@ class Template(_Strict):
     data: DataFiles
     printed_order: dict[Kind, list[str]] = {}
     review_threshold: ReviewThreshold = ReviewThreshold()
+    bank: Bank = Bank()
 
     def printed_before(self, first: str, second: str, kind: Kind) -> bool:
         """Whether a ficha of this kind prints the field `first` before the field `second`."""
@@ -228,6 +269,12 @@ def load_template(path: Path = DEFAULT_TEMPLATE) -> Template:
     missing += [k for order in template.printed_order.values() for k in order
                 if k not in template.all_record_keys()]
     missing += [k for k in template.choices if k not in template.all_record_keys()]
+    bank = template.bank
+    missing += [k for k in [*bank.columns, *bank.lists, *bank.full_text] if k not in template.all_record_keys()]
     if missing:
         raise TemplateError(f"{path}: fields not in record keys: {missing}")
+    not_lists = [k for k in bank.lists if k not in template.fields
+                 or template.fields[k].type not in ("list", "principles", "objectives")]
+    if not_lists:
+        raise TemplateError(f"{path}: bank.lists: not list fields: {not_lists}")
     return template

@@ -239,7 +239,7 @@ def file_sha256(path: Path) -> str | None:
 def run(inputs: Iterable[Path], out_dir: Path, options: BatchOptions | None = None,
         progress: BatchProgress | None = None) -> BatchReport:
     """Bring OUT up to date with the inputs: read what is new, then write fichas.json,
-    fichas.csv, campos.csv and manifest.json. See the module docstring."""
+    fichas.csv, campos.csv, fichas.sqlite and manifest.json. See the module docstring."""
     from extractors import DEFAULT_TEMPLATE
 
     started = time.perf_counter()

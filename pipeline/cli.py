@@ -145,7 +145,7 @@ def _summary(report, out: Path) -> str:
         + (f" ({report.review_again} to review again: read differently since)" if report.review_again else ""),
         f"pages: {report.pages_ocr} OCR'd, {report.pages_cached} from the cache"
         + (f" (OCR: {report.ocr_engine})" if report.ocr_engine else "") + f"; {report.seconds:.1f} s",
-        f"→ {out}/fichas.json, fichas.csv, campos.csv, manifest.json",
+        f"→ {out}/fichas.json, fichas.csv, campos.csv, fichas.sqlite, manifest.json",
     ]
     if report.unapplied:
         lines.insert(2, f"{len(report.unapplied)} corrections belong to fichas not in the outputs (a changed or "

@@ -1,4 +1,5 @@
-"""Write the run's outputs: fichas.json, fichas.csv and campos.csv, replaced together.
+"""Write the run's outputs: fichas.json, fichas.csv, campos.csv and the Banco de Saberes
+(fichas.sqlite, `pipeline.bank`), replaced together.
 
 They are streamed: one document's fichas are in memory at a time (campos.csv, sorted least
 confident first, keeps one sort key per row), so a batch of thousands of documents is written in
@@ -16,6 +17,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
+from pipeline import bank
 from pipeline.files import replaced_together
 from pipeline.records import DocumentResult, FieldValue, Ficha
 
@@ -24,7 +26,10 @@ if TYPE_CHECKING:
 
 SCHEMA_NAME = "fichas"
 SCHEMA_VERSION = "1.0"
-OUTPUT_NAMES = ("fichas.json", "fichas.csv", "campos.csv")
+SCHEMA_ID = f"urn:fichas:schema:{SCHEMA_NAME}:{SCHEMA_VERSION}"
+"""fichas.json's `$schema`: the `$id` of its JSON Schema, which ships as SCHEMA_FILE."""
+SCHEMA_FILE = Path(__file__).parent / "schemas" / "fichas.schema.json"
+OUTPUT_NAMES = ("fichas.json", "fichas.csv", "campos.csv", bank.BANK_NAME)
 LIST_SEPARATOR = "; "
 CONFIDENCE_DIGITS = 3
 BBOX_DIGITS = 1
@@ -34,31 +39,34 @@ FIELDS_COLUMNS = ["documento", "codigo", "campo", "valor", "confianza", "pagina"
 
 
 def write_outputs(results: Iterable[DocumentResult], out_dir: Path, template: Template) -> list[Path]:
-    """fichas.json, fichas.csv and campos.csv in `out_dir` from `results`, read once, in order;
-    returns their paths."""
+    """fichas.json, fichas.csv, campos.csv and fichas.sqlite in `out_dir` from `results`, read
+    once, in order; returns their paths."""
     keys = template.all_record_keys()
     paths = [out_dir / name for name in OUTPUT_NAMES]
-    with (replaced_together(paths) as (json_out, fichas_out, fields_out),
+    with (replaced_together(paths) as (json_out, fichas_out, fields_out, bank_out),
           tempfile.TemporaryFile(dir=out_dir) as documents_part, tempfile.TemporaryFile(dir=out_dir) as fichas_part,
-          tempfile.TemporaryFile(dir=out_dir) as fields_part):
+          tempfile.TemporaryFile(dir=out_dir) as fields_part, bank.building(out_dir, template) as database):
         line = CsvLine()
         fichas_out.write(BOM + line(fichas_columns(keys)))
         fields_rows = SortedRows(fields_part)
         for result in results:
-            _json_items(documents_part, [document_json(result)])
-            _json_items(fichas_part, [ficha_json(f, keys) for f in result.fichas])
+            document, fichas = document_json(result), [ficha_json(f, keys) for f in result.fichas]
+            _json_items(documents_part, [document])
+            _json_items(fichas_part, fichas)
+            bank.add_document(database, document, fichas)
             for ficha in result.fichas:
                 fichas_out.write(line(ficha_row(ficha, keys)))
                 for k in keys:
                     if (fv := ficha.fields.get(k)) is not None:
                         fields_rows.add(round(fv.confidence, CONFIDENCE_DIGITS), line(field_row(ficha, k, fv)))
-        json_out.write(f'{{\n "schema_name": {json.dumps(SCHEMA_NAME)},\n "version": {json.dumps(SCHEMA_VERSION)},\n'
-                       .encode())
+        json_out.write(f'{{\n "$schema": {json.dumps(SCHEMA_ID)},\n "schema_name": {json.dumps(SCHEMA_NAME)},\n'
+                       f' "version": {json.dumps(SCHEMA_VERSION)},\n'.encode())
         _json_array(json_out, "documents", documents_part, last=False)
         _json_array(json_out, "fichas", fichas_part, last=True)
         json_out.write(b"}")
         fields_out.write(BOM + line(FIELDS_COLUMNS))
         fields_rows.write_sorted(fields_out)
+        bank.finish(database, bank_out)
     return paths
 
 
