@@ -67,10 +67,21 @@ share of its words read under WEAK_WORD, gets the second look (on the poor scans
 305 pages, none of the typical ones: 90 % of what reading every page twice would gain)."""
 WEAK_WORD = 0.6
 FEW_WORDS = 50
-"""A page with ink (blank pages are not read at all) read as fewer words gets the second look
-too: Tesseract 5.5 read a sparse page of a development family (23 words) as none at all,
-with nothing in the confidences to show it; such pages are short to read again."""
-READER_VERSION = 5
+"""A page with ink (blank pages are not read at all) read as fewer words is doubted too:
+Tesseract 5.5 read a sparse page of a development family (23 words) as none at all, with
+nothing in the confidences to show it; such pages are short to read again."""
+SWITCH_CONFIDENCE = 0.945
+SWITCH_WEAK_SHARE = 0.02
+"""With the in-process engine (Tesseract 5.5), a page read at a mean word confidence under
+SWITCH_CONFIDENCE, with more than this share of weak words, or with few words, is read again by
+the CLI engine (Debian's 5.3), whose reading is kept: 5.5 reads clean and typical scans as well
+as 5.3, degraded ones less reliably. Set from 5.5's readings of the development families'
+pages: typical scans, medians 0.957–0.962 and 0–0.5 % weak; poor scans, 0.945–0.952 and
+1.0–1.9 %. Typical pages switched: sparse ones and 3 of 219 others; poor pages: 40–50 %.
+Benchmark poor scans, headline cells: switching only the pages that get the second look
+0.972 · 0.967 · 0.931 · 0.938; with these thresholds 0.975 · 0.969 · 0.929 · 0.942 (the CLI
+engine alone 0.966 · 0.967 · 0.927 · 0.945)."""
+READER_VERSION = 6
 """Bump when the image analysis or the word filters below change what a page reads as: cached
 readings made by another version are then read again."""
 RULING_CHARS_TEXT = "|¦"
@@ -142,36 +153,22 @@ def ocr_image(image: Image.Image, dpi: float, timeout: float) -> OcrPage:
         if rotation:
             turned = _read(pixels, dpi, rotation, timeout)
             page = turned if turned.score > page.score else page
-    if _reads_poorly(page):
-        page = _second_look(pixels, dpi, page, timeout)
+    kind = None
+    if engines.name() != "cli" and doubtful(page, SWITCH_CONFIDENCE, SWITCH_WEAK_SHARE):
+        kind = "cli"
+        page = _read(pixels, dpi, page.rotation, timeout, kind=kind)
+    if doubtful(page, SECOND_LOOK_CONFIDENCE, SECOND_LOOK_WEAK_SHARE):
+        again = _read(pixels, dpi, page.rotation, timeout, config=SECOND_LOOK, kind=kind)
+        page = again if again.confidence > page.confidence else page
     return page
 
 
-def _second_look(pixels: np.ndarray, dpi: float, page: OcrPage, timeout: float) -> OcrPage:
-    """A page that read poorly, read again: with the adaptive threshold (SECOND_LOOK), keeping
-    the reading of higher confidence.
-
-    With the in-process engine (Tesseract 5.5) the page is first read again by the CLI
-    engine (Debian's 5.3), and the two CLI readings compete: 5.5 reads clean and typical
-    scans as well as 5.3 (benchmark accuracy within ±0.006 on every set) but degraded pages
-    less reliably (poor scans of the development families: CER 4.8 → 6.6 % on one; of the
-    held-out family: three fichas lost), so a page 5.5 finds hard is read exactly as the CLI
-    engine reads it."""
-    kind = None
-    if engines.name() != "cli":
-        kind = "cli"
-        page = _read(pixels, dpi, page.rotation, timeout, kind=kind)
-        if not _reads_poorly(page):
-            return page
-    again = _read(pixels, dpi, page.rotation, timeout, config=SECOND_LOOK, kind=kind)
-    return again if again.confidence > page.confidence else page
-
-
-def _reads_poorly(page: OcrPage) -> bool:
+def doubtful(page: OcrPage, confidence: float, weak_share: float) -> bool:
+    """Few words, a mean word confidence under `confidence`, or more than `weak_share` of weak words."""
     if len(page.words) < FEW_WORDS:
         return True
-    weak = sum(w.confidence < WEAK_WORD for w in page.words) / max(len(page.words), 1)
-    return page.confidence < SECOND_LOOK_CONFIDENCE or weak > SECOND_LOOK_WEAK_SHARE
+    weak = sum(w.confidence < WEAK_WORD for w in page.words) / len(page.words)
+    return page.confidence < confidence or weak > weak_share
 
 
 def detect_rotation(pixels: np.ndarray, dpi: float, timeout: float) -> int:

@@ -142,7 +142,8 @@ def test_a_page_the_in_process_engine_reads_poorly_is_read_as_the_cli_engine_rea
     from pipeline import ocr
 
     first = ocr._read(np.asarray(Image.open(poor_page)), DPI, 0, 120)  # this process: tesserocr
-    assert engines.name() == "tesserocr" and first.words and ocr._reads_poorly(first)
+    assert engines.name() == "tesserocr" and first.words
+    assert ocr.doubtful(first, ocr.SWITCH_CONFIDENCE, ocr.SWITCH_WEAK_SHARE)
     program = READ_WORDS.format(path=str(poor_page), dpi=DPI)
     by_default, by_cli = python(program), python(program, FICHAS_OCR_ENGINE="cli")
     assert json.loads(by_default) == json.loads(by_cli)
@@ -175,7 +176,7 @@ def test_a_sparse_page_is_read_as_the_cli_engine_reads_it(sparse_page):
 
     first = ocr._read(np.asarray(Image.open(sparse_page)), DPI, 0, 120)  # this process: tesserocr
     weak = sum(w.confidence < ocr.WEAK_WORD for w in first.words) / len(first.words)
-    assert first.confidence >= ocr.SECOND_LOOK_CONFIDENCE and weak <= ocr.SECOND_LOOK_WEAK_SHARE, "only few words"
+    assert first.confidence >= ocr.SWITCH_CONFIDENCE and weak <= ocr.SWITCH_WEAK_SHARE, "only few words"
     program = READ_WORDS.format(path=str(sparse_page), dpi=DPI)
     by_default, by_cli = json.loads(python(program)), json.loads(python(program, FICHAS_OCR_ENGINE="cli"))
     assert 0 < len(by_cli) < ocr.FEW_WORDS

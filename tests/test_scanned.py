@@ -91,5 +91,6 @@ def test_a_page_that_reads_poorly_gets_a_second_look_with_adaptive_binarization(
     first = ocr._read(pixels, rendered.dpi, 0, 120)
     page = ocr.ocr_image(Image.fromarray(pixels, "L"), rendered.dpi, 120)
     words = " ".join(w.text for w in page.words)
-    assert ocr._reads_poorly(first) and page.confidence > first.confidence
+    assert ocr.doubtful(first, ocr.SECOND_LOOK_CONFIDENCE, ocr.SECOND_LOOK_WEAK_SHARE)
+    assert page.confidence > first.confidence
     assert "Territorio" in words and "Territorio" not in " ".join(w.text for w in first.words)
