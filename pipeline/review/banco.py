@@ -1,0 +1,348 @@
+"""The Banco de Saberes as its web page reads it: a search narrowed by facets, each facet's
+counts, one ficha, and the rows of an export, each a plain function over OUT/fichas.sqlite
+(pipeline/bank.py) opened read-only, answering typed records.
+
+A search is FTS5 query syntax (words, "a phrase", prefix*, `titulo: palabra`, OR, NOT), only
+ever a bound parameter; one SQLite cannot parse is a QueryError with a message in Spanish. A
+facet narrows the selection to one of its values; a facet's counts are what choosing each value
+would leave, under the rest of the selection.
+"""
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from extractors.template import Criterion, Kind, Template
+from pipeline import bank
+from pipeline.bank import BANK_NAME, FTS_TABLE, quoted
+from pipeline.emit import cell
+
+MARK_OPEN, MARK_CLOSE = "\ue000", "\ue001"
+"""What snippet() and highlight() put around a match: private-use characters, so the page can
+escape the text first and only then turn them into <mark>."""
+PAGE_SIZE = 20
+"""Fichas on one page of results."""
+SNIPPET_TOKENS = 24
+"""Words around a match in a result's extract."""
+LIST_TYPES = ("list", "principles", "objectives")
+
+
+class BankUnavailable(Exception):
+    """No database to read (no run yet, or one written by another version); the message is Spanish."""
+
+
+class QueryError(ValueError):
+    """A search SQLite cannot parse as FTS5 query syntax; the message is Spanish."""
+
+
+@dataclass(frozen=True)
+class Selection:
+    """What the reader asked for: a search, one value per facet, a page of results."""
+
+    text: str = ""
+    facets: tuple[tuple[str, str], ...] = ()
+    page: int = 1
+
+    @property
+    def chosen(self) -> dict[str, str]:
+        return dict(self.facets)
+
+    def choose(self, facet: str, value: str) -> Selection:
+        return replace(self, facets=(*self.drop(facet).facets, (facet, value)), page=1)
+
+    def drop(self, facet: str) -> Selection:
+        return replace(self, facets=tuple(f for f in self.facets if f[0] != facet), page=1)
+
+    def at(self, page: int) -> Selection:
+        return replace(self, page=page)
+
+    def args(self) -> dict[str, str]:
+        """As query parameters: `texto`, each facet by its name, `pagina` past the first."""
+        args = {"texto": self.text} if self.text else {}
+        args.update(self.facets)
+        return {**args, "pagina": str(self.page)} if self.page > 1 else args
+
+
+@dataclass(frozen=True)
+class Field:
+    """One field of a ficha as the bank holds it."""
+
+    key: str
+    value: object
+    confidence: float
+    page: int | None
+    bbox: tuple[float, float, float, float] | None
+    raw: str | None
+    revisado: bool
+    revisar: bool
+    """Reviewed, but read differently since."""
+    unsure: bool
+    """Under the template's review threshold and not reviewed: to be read with care."""
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A ficha in a list of results."""
+
+    sha256: str
+    document: str
+    codigo: str
+    tipo: str | None
+    area: str | None
+    titulo: str | None
+    marked_title: str | None
+    """The title with its matches between MARK_OPEN and MARK_CLOSE; None without a search."""
+    snippet: str | None
+    """The best matching passage, marked the same way; None without a search."""
+    unsure: int
+    """Fields to be read with care."""
+
+
+@dataclass(frozen=True)
+class FacetValue:
+    value: str
+    label: str
+    """As the page shows it: the template's title for the value, a code with its name ("16 · Empoderar
+    a los migrantes…"), a document's file name."""
+    detail: str | None
+    """The longer form, shown on hover: a document's path."""
+    count: int
+
+
+@dataclass(frozen=True)
+class Results:
+    selection: Selection
+    total: int
+    hits: list[Hit]
+    facets: dict[str, list[FacetValue]]
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // PAGE_SIZE))
+
+
+@dataclass(frozen=True)
+class Ficha:
+    sha256: str
+    document: str
+    codigo: str
+    kind: Kind
+    fields: dict[str, Field]
+
+
+def connect(out_dir: Path) -> sqlite3.Connection:
+    """OUT/fichas.sqlite, read-only (the next run replaces it; this one never writes)."""
+    path = Path(out_dir).absolute() / BANK_NAME
+    if not path.is_file():
+        raise BankUnavailable(f"Esta carpeta no tiene Banco de Saberes ({BANK_NAME}): ejecute «fichas run».")
+    db = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
+    try:
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+    except sqlite3.DatabaseError:
+        db.close()
+        raise BankUnavailable(f"{BANK_NAME} no es una base de datos legible: vuelva a ejecutar «fichas run».") from None
+    if version != bank.SCHEMA_VERSION:
+        db.close()
+        raise BankUnavailable(f"{BANK_NAME} es de otra versión de fichas (esquema {version}, se espera "
+                              f"{bank.SCHEMA_VERSION}): vuelva a ejecutar «fichas run».")
+    return db
+
+
+def check_query(db: sqlite3.Connection, text: str) -> None:
+    """QueryError unless FTS5 can read `text` (the search is run only once it can)."""
+    try:
+        db.execute(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH ? LIMIT 1", (text,)).fetchall()
+    except sqlite3.OperationalError as exc:
+        raise QueryError(_query_problem(str(exc))) from None
+
+
+def literal(text: str) -> str:
+    """`text` with each word quoted: FTS5 reads it as the words themselves, whatever signs they carry."""
+    return " ".join('"' + word.replace('"', '""') + '"' for word in text.split())
+
+
+def search(db: sqlite3.Connection, template: Template, selection: Selection) -> Results:
+    """The fichas the selection finds (best match first when there is a search, else in document
+    order): how many, the page asked for, and every facet's counts."""
+    if selection.text:
+        check_query(db, selection.text)
+    where, params = _where(template, selection)
+    total = db.execute(f"SELECT COUNT(*) FROM fichas f WHERE {where}", params).fetchone()[0]
+    ids = _ordered_ids(db, template, selection, PAGE_SIZE, (selection.page - 1) * PAGE_SIZE)
+    return Results(selection, total, _hits(db, template, selection.text, ids), facet_counts(db, template, selection))
+
+
+def facet_counts(db: sqlite3.Connection, template: Template, selection: Selection) -> dict[str, list[FacetValue]]:
+    """Per facet, in the template's order: each value and how many fichas choosing it would
+    leave under the rest of the selection, most first. Fichas without a value are not counted."""
+    documents = dict(db.execute("SELECT sha256, path FROM documents WHERE sha256 IS NOT NULL"))
+    names = _name_columns(template)
+    titles = template.bank.page.value_titles
+    counts = {}
+    for name, (table, column) in bank.facet_columns(template).items():
+        where, params = _where(template, selection, leave_out=name)
+        named = f"MAX({quoted(names[table])})" if table in names else "NULL"
+        if table == "fichas":
+            sql = f"SELECT {quoted(column)}, COUNT(*), NULL FROM fichas f WHERE {where} AND {quoted(column)} IS NOT NULL"
+        else:
+            narrowed = f" AND ficha_id IN (SELECT f.id FROM fichas f WHERE {where})" if params else ""
+            sql = (f"SELECT {quoted(column)}, COUNT(DISTINCT ficha_id), {named} FROM {quoted(table)}"
+                   f" WHERE {quoted(column)} IS NOT NULL{narrowed}")
+        values = []
+        for value, count, named in db.execute(f"{sql} GROUP BY {quoted(column)}", params):
+            text = str(value)
+            path = documents.get(text) if name == "documento" else None
+            label = Path(path).name if path else f"{text} · {named}" if named else titles.get(name, {}).get(text, text)
+            values.append(FacetValue(text, label, path, count))
+        counts[name] = sorted(values, key=lambda v: (-v.count, v.label))
+    return counts
+
+
+def ficha(db: sqlite3.Connection, template: Template, sha256: str, codigo: str) -> Ficha | None:
+    """The ficha `codigo` of the document `sha256`, every field it has; None when there is none."""
+    row = db.execute("SELECT f.id, d.path, f.tipo FROM fichas f JOIN documents d ON d.id = f.documento_id"
+                     " WHERE f.documento = ? AND f.codigo = ?", (sha256, codigo)).fetchone()
+    if row is None:
+        return None
+    ficha_id, document, tipo = row
+    fields = _fields(db, template, [ficha_id])[ficha_id]
+    return Ficha(sha256, document, codigo, kind_of(template, tipo), fields)
+
+
+def kind_of(template: Template, tipo: str | None) -> Kind:
+    """The kind of ficha a `tipo` value is (a buena práctica when the value is unknown)."""
+    kinds = {value: template.kind_of(prefix) for prefix, value in template.codes.prefixes.items()}
+    return kinds.get(tipo or "", "bp")
+
+
+def sections(template: Template, found: Ficha) -> list[tuple[str, list[Field]]]:
+    """The ficha's fields under the headings its kind prints them under, in printed order; a
+    field the layout does not place (a database from another template) comes last, headless."""
+    laid_out = [(s.heading, [found.fields[k] for k in s.fields if k in found.fields])
+                for s in template.bank.page.sections.get(found.kind, [])]
+    placed = {f.key for _, fields in laid_out for f in fields}
+    rest = [f for k, f in found.fields.items() if k not in placed]
+    return [(heading, fields) for heading, fields in laid_out + [("", rest)] if fields]
+
+
+def evidence(template: Template, found: Ficha) -> list[tuple[Criterion, list[Field]]]:
+    """Each criterion of the guide with the ficha's fields that speak to it (none when the ficha
+    has none of them): what a reader weighs, not a score."""
+    return [(c, [found.fields[k] for k in c.fields if k in found.fields]) for c in template.bank.page.criteria]
+
+
+def title(template: Template, key: str) -> str:
+    """A field's title on the page: the page's own, else its printed label, else its key."""
+    spec = template.fields.get(key)
+    return template.bank.page.titles.get(key) or (spec.labels[0] if spec and spec.labels else key)
+
+
+def export(db: sqlite3.Connection, template: Template, selection: Selection) -> tuple[list[str], list[list[object]]]:
+    """Every ficha of the selection (all pages, in the order shown) as a table: the document's
+    sha256 and path, each field of the record (lists joined with "; ", as in fichas.csv), and the
+    fields to read with care."""
+    if selection.text:
+        check_query(db, selection.text)
+    ids = _ordered_ids(db, template, selection)
+    keys = template.all_record_keys()
+    documents = {row[0]: row[1:] for row in db.execute(
+        "SELECT f.id, f.documento, d.path FROM fichas f JOIN documents d ON d.id = f.documento_id"
+        " WHERE f.id IN (SELECT value FROM json_each(?))", (json.dumps(ids),))}
+    fields = _fields(db, template, ids)
+    rows = []
+    for ficha_id in ids:
+        these = fields[ficha_id]
+        unsure = "; ".join(k for k, f in these.items() if f.unsure)
+        rows.append([*documents[ficha_id], *(cell(these[k].value) if k in these else None for k in keys),
+                     unsure or None])
+    return ["documento", "archivo", *keys, "por_revisar"], rows
+
+
+def _where(template: Template, selection: Selection, leave_out: str | None = None,
+           with_text: bool = True) -> tuple[str, list[object]]:
+    """The selection as a condition on `fichas f`, with its parameters (a facet unknown to the
+    template is ignored)."""
+    facets = bank.facet_columns(template)
+    clauses, params = [], []
+    if with_text and selection.text:
+        clauses.append(f"f.id IN (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH ?)")
+        params.append(selection.text)
+    for name, value in selection.facets:
+        if name == leave_out or name not in facets:
+            continue
+        table, column = facets[name]
+        clauses.append(f"f.{quoted(column)} = ?" if table == "fichas"
+                       else f"f.id IN (SELECT ficha_id FROM {quoted(table)} WHERE {quoted(column)} = ?)")
+        params.append(value)
+    return " AND ".join(clauses) or "1", params
+
+
+def _ordered_ids(db: sqlite3.Connection, template: Template, selection: Selection, limit: int = -1,
+                 offset: int = 0) -> list[int]:
+    """The selection's ficha ids, best match first when there is a search, else in the order written."""
+    where, params = _where(template, selection, with_text=False)
+    if selection.text:
+        sql = (f"SELECT f.id FROM {FTS_TABLE} JOIN fichas f ON f.id = {FTS_TABLE}.rowid"
+               f" WHERE {FTS_TABLE} MATCH ? AND {where} ORDER BY {FTS_TABLE}.rank, f.id LIMIT ? OFFSET ?")
+        params = [selection.text, *params]
+    else:
+        sql = f"SELECT f.id FROM fichas f WHERE {where} ORDER BY f.id LIMIT ? OFFSET ?"
+    return [row[0] for row in db.execute(sql, [*params, limit, offset])]
+
+
+def _hits(db: sqlite3.Connection, template: Template, text: str, ids: list[int]) -> list[Hit]:
+    """The fichas `ids`, in that order, with their marked title and best passage for `text`."""
+    chosen = json.dumps(ids)
+    rows = {row[0]: row[1:] for row in db.execute(
+        "SELECT f.id, f.documento, d.path, f.codigo, f.tipo, f.area, f.titulo FROM fichas f"
+        " JOIN documents d ON d.id = f.documento_id WHERE f.id IN (SELECT value FROM json_each(?))", (chosen,))}
+    marked: dict[int, tuple[str | None, str | None]] = {}
+    if text:
+        full_text = template.bank.full_text
+        title = f"highlight({FTS_TABLE}, {full_text.index('titulo')}, ?1, ?2)" if "titulo" in full_text else "NULL"
+        marked = {row[0]: row[1:] for row in db.execute(
+            f"SELECT rowid, {title}, snippet({FTS_TABLE}, -1, ?1, ?2, '…', ?3) FROM {FTS_TABLE}"
+            f" WHERE {FTS_TABLE} MATCH ?4 AND rowid IN (SELECT value FROM json_each(?5))",
+            (MARK_OPEN, MARK_CLOSE, SNIPPET_TOKENS, text, chosen))}
+    fields = _fields(db, template, ids)
+    return [Hit(*rows[i], *_apart_from_title(*marked.get(i, (None, None))), sum(f.unsure for f in fields[i].values()))
+            for i in ids]
+
+
+def _apart_from_title(title: str | None, snippet: str | None) -> tuple[str | None, str | None]:
+    """A snippet that is only a piece of the title (shown above it) is left out."""
+    bare = snippet.replace(MARK_OPEN, "").replace(MARK_CLOSE, "").strip("…") if snippet else ""
+    return title, None if bare and title and bare in title.replace(MARK_OPEN, "").replace(MARK_CLOSE, "") else snippet
+
+
+def _fields(db: sqlite3.Connection, template: Template, ids: list[int]) -> dict[int, dict[str, Field]]:
+    """Every field of the fichas `ids`, by ficha, in the order written."""
+    threshold = template.review_threshold
+    lists = {k for k, spec in template.fields.items() if spec.type in LIST_TYPES}
+    found: dict[int, dict[str, Field]] = {i: {} for i in ids}
+    for ficha_id, key, value, confidence, page, box, raw, revisado, revisar in db.execute(
+            "SELECT ficha_id, campo, valor, confianza, pagina, box, texto_leido, revisado, revisar_de_nuevo"
+            " FROM campos WHERE ficha_id IN (SELECT value FROM json_each(?)) ORDER BY id", (json.dumps(ids),)):
+        if key in lists and isinstance(value, str):
+            value = json.loads(value)
+        found[ficha_id][key] = Field(key, value, confidence, page, tuple(json.loads(box)) if box else None, raw,
+                                     bool(revisado), bool(revisar),
+                                     threshold.needs_review(key, confidence) and not revisado)
+    return found
+
+
+def _name_columns(template: Template) -> dict[str, str]:
+    """List table → the column naming its item, for the lists of codes (Pacto Mundial principles and objectives)."""
+    return {spec.table: "nombre" for spec in bank.list_tables(template) if "nombre" in bank.ITEM_EXTRAS.get(spec.kind, ())}
+
+
+def _query_problem(reason: str) -> str:
+    """SQLite's reason a search cannot be read, as a reader would be told it."""
+    if reason.startswith("no such column"):
+        column = reason.rsplit(":", 1)[1].strip()
+        return (f"La búsqueda no se entiende: «{column}» no es un campo en el que buscar. Una palabra con guion "
+                "(-) o dos puntos (:) se busca entre comillas, por ejemplo \"causa-efecto\".")
+    return ("La búsqueda no se entiende: revise las comillas (van en pares), los paréntesis y las palabras "
+            "AND, OR y NOT (van entre dos palabras). Para buscar un signo o una palabra tal cual, póngala entre comillas.")
