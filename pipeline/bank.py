@@ -19,6 +19,7 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
@@ -220,14 +221,20 @@ def load_places(path: Path) -> dict[str, tuple[str | None, str | None]]:
     return names
 
 
-def _start(db: sqlite3.Connection, path: Path, template: Template) -> Bank:
+@lru_cache(maxsize=4)
+def pacto_names(path: Path) -> dict[str, dict[object, str]]:
+    """The names of the Pacto Mundial's items, from its data file: "principles" by letter,
+    "objectives" by number (the kinds of list that have a `nombre` column)."""
     import yaml
 
-    pacto = yaml.safe_load(template.data_path("pacto_mundial").read_text(encoding="utf-8"))
+    pacto = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return {"principles": {str(k): v for k, v in pacto["principios"].items()},
+            "objectives": {int(k): v for k, v in pacto["objetivos"].items()}}
+
+
+def _start(db: sqlite3.Connection, path: Path, template: Template) -> Bank:
     bank = Bank(db, path, list(template.bank.columns), list_tables(template), list(template.bank.full_text),
-                load_places(template.data_path("places")),
-                {"principles": {str(k): v for k, v in pacto["principios"].items()},
-                 "objectives": {int(k): v for k, v in pacto["objetivos"].items()}},
+                load_places(template.data_path("places")), pacto_names(template.data_path("pacto_mundial")),
                 facet_columns(template))  # a facet naming no column fails before anything is written
     db.execute("PRAGMA journal_mode = OFF")  # a scratch file: replacing it whole is the transaction
     db.execute("PRAGMA synchronous = OFF")
