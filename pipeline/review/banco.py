@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -27,6 +29,10 @@ PAGE_SIZE = 20
 SNIPPET_TOKENS = 24
 """Words around a match in a result's extract."""
 LIST_TYPES = ("list", "principles", "objectives")
+MATCHES, SELECTED = "matches", "selected"
+"""Temp tables of ficha ids a search is made of (`_narrowed`)."""
+SCAN_SHARE = 5
+"""A facet is counted by reading its index through when its ids are more than a fifth of all fichas."""
 
 
 class BankUnavailable(Exception):
@@ -147,15 +153,8 @@ def connect(out_dir: Path) -> sqlite3.Connection:
         db.close()
         raise BankUnavailable(f"{BANK_NAME} es de otra versión de fichas (esquema {version}, se espera "
                               f"{bank.SCHEMA_VERSION}): vuelva a ejecutar «fichas run».")
+    db.execute("PRAGMA temp_store = MEMORY")  # a search's tables of ids (`_narrowed`)
     return db
-
-
-def check_query(db: sqlite3.Connection, text: str) -> None:
-    """QueryError unless FTS5 can read `text` (the search is run only once it can)."""
-    try:
-        db.execute(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH ? LIMIT 1", (text,)).fetchall()
-    except sqlite3.OperationalError as exc:
-        raise QueryError(_query_problem(str(exc))) from None
 
 
 def literal(text: str) -> str:
@@ -164,40 +163,15 @@ def literal(text: str) -> str:
 
 
 def search(db: sqlite3.Connection, template: Template, selection: Selection) -> Results:
-    """The fichas the selection finds (best match first when there is a search, else in document
-    order): how many, the page asked for, and every facet's counts."""
-    if selection.text:
-        check_query(db, selection.text)
-    where, params = _where(template, selection)
-    total = db.execute(f"SELECT COUNT(*) FROM fichas f WHERE {where}", params).fetchone()[0]
-    ids = _ordered_ids(db, template, selection, PAGE_SIZE, (selection.page - 1) * PAGE_SIZE)
-    return Results(selection, total, _hits(db, template, selection.text, ids), facet_counts(db, template, selection))
-
-
-def facet_counts(db: sqlite3.Connection, template: Template, selection: Selection) -> dict[str, list[FacetValue]]:
-    """Per facet, in the template's order: each value and how many fichas choosing it would
-    leave under the rest of the selection, most first. Fichas without a value are not counted."""
-    documents = dict(db.execute("SELECT sha256, path FROM documents WHERE sha256 IS NOT NULL"))
-    names = _name_columns(template)
-    titles = template.bank.page.value_titles
-    counts = {}
-    for name, (table, column) in bank.facet_columns(template).items():
-        where, params = _where(template, selection, leave_out=name)
-        named = f"MAX({quoted(names[table])})" if table in names else "NULL"
-        if table == "fichas":
-            sql = f"SELECT {quoted(column)}, COUNT(*), NULL FROM fichas f WHERE {where} AND {quoted(column)} IS NOT NULL"
-        else:
-            narrowed = f" AND ficha_id IN (SELECT f.id FROM fichas f WHERE {where})" if params else ""
-            sql = (f"SELECT {quoted(column)}, COUNT(DISTINCT ficha_id), {named} FROM {quoted(table)}"
-                   f" WHERE {quoted(column)} IS NOT NULL{narrowed}")
-        values = []
-        for value, count, named in db.execute(f"{sql} GROUP BY {quoted(column)}", params):
-            text = str(value)
-            path = documents.get(text) if name == "documento" else None
-            label = Path(path).name if path else f"{text} · {named}" if named else titles.get(name, {}).get(text, text)
-            values.append(FacetValue(text, label, path, count))
-        counts[name] = sorted(values, key=lambda v: (-v.count, v.label))
-    return counts
+    """The fichas the selection finds (best match first when there is a search, else in the
+    order written): how many, the page asked for, and every facet's counts, most first. A
+    facet's counts are over the selection without that facet: what choosing a value would
+    leave. Fichas without a value are not counted."""
+    with _narrowed(db, template, selection) as counted_over:
+        total = db.execute(f"SELECT COUNT(*) FROM temp.{SELECTED}").fetchone()[0]
+        ids = _ordered_ids(db, selection, PAGE_SIZE, (selection.page - 1) * PAGE_SIZE)
+        return Results(selection, total, _hits(db, template, selection.text, ids),
+                       _facet_counts(db, template, counted_over))
 
 
 def ficha(db: sqlite3.Connection, template: Template, sha256: str, codigo: str) -> Ficha | None:
@@ -243,9 +217,8 @@ def export(db: sqlite3.Connection, template: Template, selection: Selection) -> 
     """Every ficha of the selection (all pages, in the order shown) as a table: the document's
     sha256 and path, each field of the record (lists joined with "; ", as in fichas.csv), and the
     fields to read with care."""
-    if selection.text:
-        check_query(db, selection.text)
-    ids = _ordered_ids(db, template, selection)
+    with _narrowed(db, template, selection):
+        ids = _ordered_ids(db, selection)
     keys = template.all_record_keys()
     documents = {row[0]: row[1:] for row in db.execute(
         "SELECT f.id, f.documento, d.path FROM fichas f JOIN documents d ON d.id = f.documento_id"
@@ -260,36 +233,87 @@ def export(db: sqlite3.Connection, template: Template, selection: Selection) -> 
     return ["documento", "archivo", *keys, "por_revisar"], rows
 
 
-def _where(template: Template, selection: Selection, leave_out: str | None = None,
-           with_text: bool = True) -> tuple[str, list[object]]:
-    """The selection as a condition on `fichas f`, with its parameters (a facet unknown to the
-    template is ignored)."""
+@dataclass(frozen=True)
+class _Ids:
+    """A temp table of ficha ids, and how many it holds."""
+
+    table: str
+    size: int
+
+
+@contextmanager
+def _narrowed(db: sqlite3.Connection, template: Template, selection: Selection) -> Iterator[dict[str, _Ids]]:
+    """The selection's fichas as temp tables of ids, each made once for all the queries of a
+    search: MATCHES (the search's), SELECTED (the whole selection) and, per chosen facet, the
+    selection without that facet. Yields facet name → the ids its counts are made over.
+    QueryError when FTS5 cannot read the search. The tables are dropped when the block ends."""
     facets = bank.facet_columns(template)
-    clauses, params = [], []
-    if with_text and selection.text:
-        clauses.append(f"f.id IN (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH ?)")
-        params.append(selection.text)
-    for name, value in selection.facets:
-        if name == leave_out or name not in facets:
-            continue
-        table, column = facets[name]
-        clauses.append(f"f.{quoted(column)} = ?" if table == "fichas"
-                       else f"f.id IN (SELECT ficha_id FROM {quoted(table)} WHERE {quoted(column)} = ?)")
-        params.append(value)
-    return " AND ".join(clauses) or "1", params
+    chosen = [(name, value) for name, value in selection.facets if name in facets]
+    made: list[str] = []
+
+    def collect(table: str, select: str, params: list[object]) -> _Ids:
+        db.execute(f"CREATE TEMP TABLE {table} (id INTEGER PRIMARY KEY)")
+        made.append(table)
+        return _Ids(table, db.execute(f"INSERT INTO temp.{table} {select}", params).rowcount)
+
+    def narrowing(table: str, leave_out: str | None = None) -> _Ids:
+        clauses, params = [f"f.id IN temp.{MATCHES}"] if selection.text else [], []
+        for name, value in chosen:
+            if name != leave_out:
+                table_of, column = facets[name]
+                clauses.append(f"f.{quoted(column)} = ?" if table_of == "fichas" else
+                               f"f.id IN (SELECT ficha_id FROM {quoted(table_of)} WHERE {quoted(column)} = ?)")
+                params.append(value)
+        return collect(table, f"SELECT f.id FROM fichas f WHERE {' AND '.join(clauses) or 1}", params)
+
+    try:
+        if selection.text:
+            try:
+                collect(MATCHES, f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH ?", [selection.text])
+            except sqlite3.OperationalError as exc:
+                raise QueryError(_query_problem(str(exc))) from None
+        selected = narrowing(SELECTED)
+        without = {name: narrowing(f"{SELECTED}_without_{n}", leave_out=name) for n, (name, _) in enumerate(chosen)}
+        yield {name: without.get(name, selected) for name in facets}
+    finally:
+        for table in made:
+            db.execute(f"DROP TABLE temp.{table}")
 
 
-def _ordered_ids(db: sqlite3.Connection, template: Template, selection: Selection, limit: int = -1,
-                 offset: int = 0) -> list[int]:
-    """The selection's ficha ids, best match first when there is a search, else in the order written."""
-    where, params = _where(template, selection, with_text=False)
+def _facet_counts(db: sqlite3.Connection, template: Template, counted_over: dict[str, _Ids]) -> dict[str, list[FacetValue]]:
+    """Per facet, in the template's order: each value and how many of the facet's ids
+    (`_narrowed`) have it, most first."""
+    documents = dict(db.execute("SELECT sha256, path FROM documents WHERE sha256 IS NOT NULL"))
+    everything = db.execute("SELECT COUNT(*) FROM fichas").fetchone()[0]
+    item_names = _item_names(template)
+    titles = template.bank.page.value_titles
+    counts = {}
+    for name, (table, column) in bank.facet_columns(template).items():
+        ids, key = counted_over[name], "id" if table == "fichas" else "ficha_id"
+        # Many ids: "+" has SQLite read the facet's index through, checking each row against the ids,
+        # rather than look each id up (a lookup per ficha costs more, then, and the index is in order).
+        member = f"{'+' if ids.size * SCAN_SHARE > everything else ''}{key} IN temp.{ids.table}"
+        values = []
+        for value, count in db.execute(
+                f"SELECT {quoted(column)}, {'COUNT(*)' if table == 'fichas' else 'COUNT(DISTINCT ficha_id)'}"
+                f" FROM {quoted(table)} WHERE {member} AND {quoted(column)} IS NOT NULL GROUP BY {quoted(column)}"):
+            text, item = str(value), item_names.get(table, {}).get(value)
+            path = documents.get(text) if name == "documento" else None
+            label = Path(path).name if path else f"{text} · {item}" if item else titles.get(name, {}).get(text, text)
+            values.append(FacetValue(text, label, path, count))
+        counts[name] = sorted(values, key=lambda v: (-v.count, v.label))
+    return counts
+
+
+def _ordered_ids(db: sqlite3.Connection, selection: Selection, limit: int = -1, offset: int = 0) -> list[int]:
+    """The ids of SELECTED (`_narrowed`), best match first when there is a search, else in the
+    order written. (`+rowid`: FTS5 reads the search once and checks each match against the
+    selection, rather than reading it again for every ficha of the selection.)"""
     if selection.text:
-        sql = (f"SELECT f.id FROM {FTS_TABLE} JOIN fichas f ON f.id = {FTS_TABLE}.rowid"
-               f" WHERE {FTS_TABLE} MATCH ? AND {where} ORDER BY {FTS_TABLE}.rank, f.id LIMIT ? OFFSET ?")
-        params = [selection.text, *params]
-    else:
-        sql = f"SELECT f.id FROM fichas f WHERE {where} ORDER BY f.id LIMIT ? OFFSET ?"
-    return [row[0] for row in db.execute(sql, [*params, limit, offset])]
+        sql = (f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH ? AND +rowid IN temp.{SELECTED}"
+               " ORDER BY rank, rowid LIMIT ? OFFSET ?")
+        return [row[0] for row in db.execute(sql, (selection.text, limit, offset))]
+    return [row[0] for row in db.execute(f"SELECT id FROM temp.{SELECTED} ORDER BY id LIMIT ? OFFSET ?", (limit, offset))]
 
 
 def _hits(db: sqlite3.Connection, template: Template, text: str, ids: list[int]) -> list[Hit]:
@@ -304,7 +328,7 @@ def _hits(db: sqlite3.Connection, template: Template, text: str, ids: list[int])
         title = f"highlight({FTS_TABLE}, {full_text.index('titulo')}, ?1, ?2)" if "titulo" in full_text else "NULL"
         marked = {row[0]: row[1:] for row in db.execute(
             f"SELECT rowid, {title}, snippet({FTS_TABLE}, -1, ?1, ?2, '…', ?3) FROM {FTS_TABLE}"
-            f" WHERE {FTS_TABLE} MATCH ?4 AND rowid IN (SELECT value FROM json_each(?5))",
+            f" WHERE {FTS_TABLE} MATCH ?4 AND +rowid IN (SELECT value FROM json_each(?5))",
             (MARK_OPEN, MARK_CLOSE, SNIPPET_TOKENS, text, chosen))}
     fields = _fields(db, template, ids)
     return [Hit(*rows[i], *_apart_from_title(*marked.get(i, (None, None))), sum(f.unsure for f in fields[i].values()))
@@ -333,9 +357,10 @@ def _fields(db: sqlite3.Connection, template: Template, ids: list[int]) -> dict[
     return found
 
 
-def _name_columns(template: Template) -> dict[str, str]:
-    """List table → the column naming its item, for the lists of codes (Pacto Mundial principles and objectives)."""
-    return {spec.table: "nombre" for spec in bank.list_tables(template) if "nombre" in bank.ITEM_EXTRAS.get(spec.kind, ())}
+def _item_names(template: Template) -> dict[str, dict[object, str]]:
+    """List table → {item: its name}, for the lists of codes (Pacto Mundial principles and objectives)."""
+    names = bank.pacto_names(template.data_path("pacto_mundial"))
+    return {spec.table: names[spec.kind] for spec in bank.list_tables(template) if spec.kind in names}
 
 
 def _query_problem(reason: str) -> str:
