@@ -119,8 +119,8 @@ def test_a_search_finds_what_fichas_json_has_whatever_the_case_and_accents(db, d
 
 
 def test_without_accents_finds_the_accented_only_text(db, data):
-    accented_only = {key(f) for f in data["fichas"]
-                     if re.search(r"\b[Pp]oblación\b", full_text(f)) and not re.search(r"\b[Pp]oblacion\b", full_text(f))}
+    accented_only = {key(f) for f in data["fichas"] if re.search(r"\b[Pp]oblación\b", full_text(f))
+                     and not re.search(r"\b[Pp]oblacion\b", full_text(f))}
     assert accented_only <= {(h.sha256, h.codigo) for h in every_hit(db, banco.Selection("poblacion"))}
     assert accented_only
 
@@ -150,7 +150,8 @@ def test_two_facets_narrow_the_search_and_each_counts_what_choosing_would_leave(
     found = mentions(data, "poblacion")
     provincia = Counter(expected_counts(found, "provincia")).most_common(1)[0][0]
     in_province = [f for f in found if has(f, "provincia", provincia)]
-    objetivo = next(v for v, n in Counter(expected_counts(in_province, "objetivo")).most_common() if n < len(in_province))
+    objetivo = next(v for v, n in Counter(expected_counts(in_province, "objetivo")).most_common()
+                    if n < len(in_province))
     selected = [f for f in in_province if has(f, "objetivo", objetivo)]
     assert 0 < len(selected) < len(in_province) < len(found)
 
@@ -206,8 +207,8 @@ def test_search_and_facets_are_only_ever_parameters(client, db, out, hostile):
 def test_the_database_is_opened_read_only_and_left_as_it_was(client, out, data):
     before = {p.name: p.read_bytes() for p in out.iterdir() if p.name.startswith(BANK_NAME)}
     ficha = data["fichas"][0]
-    for path in ("/banco", "/banco?texto=oim&tipo=buena_practica", f"/banco/ficha/{ficha['documento']}/{ficha['codigo']}",
-                 "/banco/exportar.csv?texto=oim"):
+    for path in ("/banco", "/banco?texto=oim&tipo=buena_practica", "/banco/exportar.csv?texto=oim",
+                 f"/banco/ficha/{ficha['documento']}/{ficha['codigo']}"):
         assert client.get(path).status_code == 200, path
     assert {p.name: p.read_bytes() for p in out.iterdir() if p.name.startswith(BANK_NAME)} == before
     with closing(banco.connect(out)) as db, pytest.raises(sqlite3.OperationalError, match="readonly"):
@@ -354,11 +355,13 @@ def test_without_a_database_the_page_says_so(tmp_path, out):
 
 
 @pytest.mark.parametrize("spoil, problem", [
-    (("        fields: [potencial_replicacion]\n", "        fields: [potencial]\n"), "criteria.Replicable: no field potencial"),
+    (("        fields: [potencial_replicacion]\n", "        fields: [potencial]\n"),
+     "criteria.Replicable: no field potencial"),
     (("fields: [exito, desafios]}", "fields: [exito]}"), "sections.lesson: missing ['desafios']"),
     (("fields: [hallazgo]}", "fields: [hallazgo, exito]}"), "sections.bp: not of this kind ['exito']"),
     (("fields: [pmm_principios, pmm_objetivos]}\n        - {heading: Factores",
-      "fields: [pmm_objetivos, pmm_principios]}\n        - {heading: Factores"), "sections.bp: not in the printed order"),
+      "fields: [pmm_objetivos, pmm_principios]}\n        - {heading: Factores"),
+     "sections.bp: not in the printed order"),
     (("      canton: Cantón\n", "      distrito: Distrito\n"), "facet_titles: no facet distrito"),
     (("      codigo: Código\n", "      code: Código\n"), "titles: no field code"),
 ])

@@ -119,7 +119,6 @@ class FacetValue:
 
 @dataclass(frozen=True)
 class Results:
-    selection: Selection
     total: int
     hits: list[Hit]
     facets: dict[str, list[FacetValue]]
@@ -170,7 +169,7 @@ def search(db: sqlite3.Connection, template: Template, selection: Selection) -> 
     with _narrowed(db, template, selection) as counted_over:
         total = db.execute(f"SELECT COUNT(*) FROM temp.{SELECTED}").fetchone()[0]
         ids = _ordered_ids(db, selection, PAGE_SIZE, (selection.page - 1) * PAGE_SIZE)
-        return Results(selection, total, _hits(db, template, selection.text, ids),
+        return Results(total, _hits(db, template, selection.text, ids),
                        _facet_counts(db, template, counted_over))
 
 
@@ -182,13 +181,7 @@ def ficha(db: sqlite3.Connection, template: Template, sha256: str, codigo: str) 
         return None
     ficha_id, document, tipo = row
     fields = _fields(db, template, [ficha_id])[ficha_id]
-    return Ficha(sha256, document, codigo, kind_of(template, tipo), fields)
-
-
-def kind_of(template: Template, tipo: str | None) -> Kind:
-    """The kind of ficha a `tipo` value is (a buena práctica when the value is unknown)."""
-    kinds = {value: template.kind_of(prefix) for prefix, value in template.codes.prefixes.items()}
-    return kinds.get(tipo or "", "bp")
+    return Ficha(sha256, document, codigo, _kind_of(template, tipo), fields)
 
 
 def sections(template: Template, found: Ficha) -> list[tuple[str, list[Field]]]:
@@ -280,7 +273,8 @@ def _narrowed(db: sqlite3.Connection, template: Template, selection: Selection) 
             db.execute(f"DROP TABLE temp.{table}")
 
 
-def _facet_counts(db: sqlite3.Connection, template: Template, counted_over: dict[str, _Ids]) -> dict[str, list[FacetValue]]:
+def _facet_counts(db: sqlite3.Connection, template: Template,
+                  counted_over: dict[str, _Ids]) -> dict[str, list[FacetValue]]:
     """Per facet, in the template's order: each value and how many of the facet's ids
     (`_narrowed`) have it, most first."""
     documents = dict(db.execute("SELECT sha256, path FROM documents WHERE sha256 IS NOT NULL"))
@@ -313,7 +307,8 @@ def _ordered_ids(db: sqlite3.Connection, selection: Selection, limit: int = -1, 
         sql = (f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH ? AND +rowid IN temp.{SELECTED}"
                " ORDER BY rank, rowid LIMIT ? OFFSET ?")
         return [row[0] for row in db.execute(sql, (selection.text, limit, offset))]
-    return [row[0] for row in db.execute(f"SELECT id FROM temp.{SELECTED} ORDER BY id LIMIT ? OFFSET ?", (limit, offset))]
+    sql = f"SELECT id FROM temp.{SELECTED} ORDER BY id LIMIT ? OFFSET ?"
+    return [row[0] for row in db.execute(sql, (limit, offset))]
 
 
 def _hits(db: sqlite3.Connection, template: Template, text: str, ids: list[int]) -> list[Hit]:
@@ -357,6 +352,12 @@ def _fields(db: sqlite3.Connection, template: Template, ids: list[int]) -> dict[
     return found
 
 
+def _kind_of(template: Template, tipo: str | None) -> Kind:
+    """The kind of ficha a `tipo` value is (a buena práctica when the value is unknown)."""
+    kinds = {value: template.kind_of(prefix) for prefix, value in template.codes.prefixes.items()}
+    return kinds.get(tipo or "", "bp")
+
+
 def _item_names(template: Template) -> dict[str, dict[object, str]]:
     """List table → {item: its name}, for the lists of codes (Pacto Mundial principles and objectives)."""
     names = bank.pacto_names(template.data_path("pacto_mundial"))
@@ -370,4 +371,5 @@ def _query_problem(reason: str) -> str:
         return (f"La búsqueda no se entiende: «{column}» no es un campo en el que buscar. Una palabra con guion "
                 "(-) o dos puntos (:) se busca entre comillas, por ejemplo \"causa-efecto\".")
     return ("La búsqueda no se entiende: revise las comillas (van en pares), los paréntesis y las palabras "
-            "AND, OR y NOT (van entre dos palabras). Para buscar un signo o una palabra tal cual, póngala entre comillas.")
+            "AND, OR y NOT (van entre dos palabras). Para buscar un signo o una palabra tal cual, póngala "
+            "entre comillas.")

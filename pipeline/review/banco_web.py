@@ -56,10 +56,11 @@ def blueprint(out_dir: Path, template: Template) -> Blueprint:
             try:
                 results, problem = banco.search(db, template, chosen), None
             except QueryError as exc:
-                results, problem = Results(chosen, 0, [], {}), str(exc)
-        return render_template("banco.html", results=results, selection=chosen, problem=problem,
-                               literal=replace(chosen, text=banco.literal(chosen.text))
-                               if any(c.isalnum() for c in chosen.text) else None,
+                results, problem = Results(0, [], {}), str(exc)
+        # a search that cannot be read, if it has words, is offered as those words
+        has_words = any(map(str.isalnum, chosen.text))
+        offered = replace(chosen, text=banco.literal(chosen.text)) if problem and has_words else None
+        return render_template("banco.html", results=results, selection=chosen, problem=problem, literal=offered,
                                titles=template.bank.page.facet_titles,
                                tipos=template.bank.page.value_titles.get("tipo", {})), 400 if problem else 200
 

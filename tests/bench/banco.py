@@ -45,7 +45,8 @@ from pipeline.review import banco
 from pipeline.review.app import create_app
 
 ROOT = Path(__file__).resolve().parents[2]
-REAL_INPUTS = [ROOT / "raw" / "catalogo_oim_ocr_antiguo.txt", ROOT / "tests" / "data" / "seeds" / "001_ce2a060a3a93c4fe.txt"]
+REAL_INPUTS = [ROOT / "raw" / "catalogo_oim_ocr_antiguo.txt",
+               ROOT / "tests" / "data" / "seeds" / "001_ce2a060a3a93c4fe.txt"]
 FICHAS_PER_DOCUMENT = 25
 SEARCHES = ["migrantes", "xenofobia", "poblacion", "salud", "capacitacion", "integracion", '"trata de personas"',
             "migra*", "violencia", "acceso", "educacion", "titulo: alojamiento"]
@@ -129,8 +130,9 @@ def queries(folder: Path, template: Template, count: int, rng: random.Random) ->
             for name in rng.sample(sorted(facets), 2):
                 table, column = facets[name]
                 key = "id" if table == "fichas" else "ficha_id"
-                values = [r[0] for r in db.execute(f"SELECT {bank.quoted(column)} FROM {bank.quoted(table)}"
-                                                   f" WHERE {key} = ? AND {bank.quoted(column)} IS NOT NULL", (ficha_id,))]
+                table, column = bank.quoted(table), bank.quoted(column)
+                values = [r[0] for r in db.execute(
+                    f"SELECT {column} FROM {table} WHERE {key} = ? AND {column} IS NOT NULL", (ficha_id,))]
                 if values:
                     chosen.append((name, str(rng.choice(values))))
             if len(chosen) == 2:
