@@ -111,6 +111,38 @@ class BankList(_Strict):
     column: str
 
 
+class BankSection(_Strict):
+    """A heading of a printed ficha and the fields printed under it."""
+
+    heading: str
+    fields: list[str]
+
+
+class Criterion(_Strict):
+    """A criterion a good practice is judged by, and the fields of a ficha that speak to it."""
+
+    name: str
+    meaning: str
+    """What the criterion asks, in the words of the guide that sets it."""
+    fields: list[str]
+
+
+class BankPage(_Strict):
+    """How the Banco de Saberes page (pipeline/review/banco_web.py) names facets and fields, and
+    lays out a ficha."""
+
+    facet_titles: dict[str, str] = {}
+    """Facet name: its title on the page (an untitled facet shows its name)."""
+    value_titles: dict[str, dict[str, str]] = {}
+    """Facet name: {stored value: as the page shows it}."""
+    titles: dict[str, str] = {}
+    """Record key: its title, where the printed label is missing or names a heading (else the
+    field's first label)."""
+    sections: dict[Kind, list[BankSection]] = {}
+    """Each kind of ficha's fields under its printed headings, in printed order: every record key once."""
+    criteria: list[Criterion] = []
+
+
 class Bank(_Strict):
     """What the Banco de Saberes (OUT/fichas.sqlite, pipeline/bank.py) tabulates, searches and counts."""
 
@@ -122,6 +154,7 @@ class Bank(_Strict):
     """Record keys searched as full text (one FTS5 column each)."""
     facets: dict[str, str] = {}
     """Facet name: `table.column` a search is narrowed and counted by (each one indexed)."""
+    page: BankPage = BankPage()
 
     @field_validator("lists")
     @classmethod
@@ -277,4 +310,26 @@ def load_template(path: Path = DEFAULT_TEMPLATE) -> Template:
                  or template.fields[k].type not in ("list", "principles", "objectives")]
     if not_lists:
         raise TemplateError(f"{path}: bank.lists: not list fields: {not_lists}")
+    _check_bank_page(template, path)
     return template
+
+
+def _check_bank_page(template: Template, path: Path) -> None:
+    """The page names only facets and record keys there are, and lays out every field of a ficha
+    once, in printed order."""
+    page, keys = template.bank.page, template.all_record_keys()
+    problems = [f"{part}: no facet {name}" for part in ("facet_titles", "value_titles")
+                for name in getattr(page, part) if name not in template.bank.facets]
+    problems += [f"titles: no field {k}" for k in page.titles if k not in keys]
+    problems += [f"criteria.{c.name}: no field {k}" for c in page.criteria for k in c.fields if k not in keys]
+    for kind, sections in page.sections.items():
+        laid_out = [k for section in sections for k in section.fields]
+        expected = template.record_keys(kind)
+        wrong = {"missing": set(expected) - set(laid_out), "not of this kind": set(laid_out) - set(expected),
+                 "twice": {k for k in laid_out if laid_out.count(k) > 1}}
+        problems += [f"sections.{kind}: {what} {sorted(keys)}" for what, keys in wrong.items() if keys]
+        printed = [k for k in laid_out if k in template.printed_order.get(kind, [])]
+        if printed != [k for k in template.printed_order.get(kind, []) if k in printed]:
+            problems.append(f"sections.{kind}: not in the printed order {template.printed_order[kind]}")
+    if problems:
+        raise TemplateError(f"{path}: bank.page: {'; '.join(problems)}")

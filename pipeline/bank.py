@@ -19,6 +19,7 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
@@ -120,7 +121,7 @@ def add_document(bank: Bank, document: dict, fichas: list[dict]) -> None:
             items = _items(fields[spec.key]["value"]) if spec.key in fields else []
             extras = ITEM_EXTRAS.get(spec.kind, ())
             db.executemany(
-                f"INSERT INTO {_name(spec.table)} (ficha_id, posicion, {_names([spec.column, *extras])})"
+                f"INSERT INTO {quoted(spec.table)} (ficha_id, posicion, {_names([spec.column, *extras])})"
                 f" VALUES ({', '.join('?' * (3 + len(extras)))})",
                 [(ficha_id, n, item, *_extras(bank, spec.kind, item)) for n, item in enumerate(items, 1)])
         if bank.full_text:
@@ -149,7 +150,7 @@ def schema(template: Template) -> list[str]:
     clash = [k for k in bank.columns if k in FICHA_COLUMNS]
     if clash:
         raise TemplateError(f"bank.columns: {clash} are columns of the fichas table already")
-    columns = [f"{_name(k)} {_sql_type(template, k)}" for k in bank.columns]
+    columns = [f"{quoted(k)} {_sql_type(template, k)}" for k in bank.columns]
     statements = [
         "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
         "CREATE TABLE documents (id INTEGER PRIMARY KEY, path TEXT NOT NULL, sha256 TEXT, pages INTEGER NOT NULL,"
@@ -162,11 +163,11 @@ def schema(template: Template) -> list[str]:
         " revisar_de_nuevo INTEGER NOT NULL, UNIQUE (ficha_id, campo))",
     ]
     for spec in list_tables(template):
-        extras = "".join(f", {_name(c)} TEXT" for c in ITEM_EXTRAS.get(spec.kind, ()))
+        extras = "".join(f", {quoted(c)} TEXT" for c in ITEM_EXTRAS.get(spec.kind, ()))
         item_type = SQL_TYPES.get(spec.kind, "TEXT")
         statements.append(
-            f"CREATE TABLE {_name(spec.table)} (ficha_id INTEGER NOT NULL REFERENCES fichas (id),"
-            f" posicion INTEGER NOT NULL, {_name(spec.column)} {item_type}{extras}, PRIMARY KEY (ficha_id, posicion))")
+            f"CREATE TABLE {quoted(spec.table)} (ficha_id INTEGER NOT NULL REFERENCES fichas (id),"
+            f" posicion INTEGER NOT NULL, {quoted(spec.column)} {item_type}{extras}, PRIMARY KEY (ficha_id, posicion))")
     if bank.full_text:
         statements.append(f"CREATE VIRTUAL TABLE {FTS_TABLE} USING fts5({_names(bank.full_text)},"
                           f" tokenize = '{TOKENIZER}')")
@@ -220,14 +221,20 @@ def load_places(path: Path) -> dict[str, tuple[str | None, str | None]]:
     return names
 
 
-def _start(db: sqlite3.Connection, path: Path, template: Template) -> Bank:
+@lru_cache(maxsize=4)
+def pacto_names(path: Path) -> dict[str, dict[object, str]]:
+    """The names of the Pacto Mundial's items, from its data file: "principles" by letter,
+    "objectives" by number (the kinds of list that have a `nombre` column)."""
     import yaml
 
-    pacto = yaml.safe_load(template.data_path("pacto_mundial").read_text(encoding="utf-8"))
+    pacto = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return {"principles": {str(k): v for k, v in pacto["principios"].items()},
+            "objectives": {int(k): v for k, v in pacto["objetivos"].items()}}
+
+
+def _start(db: sqlite3.Connection, path: Path, template: Template) -> Bank:
     bank = Bank(db, path, list(template.bank.columns), list_tables(template), list(template.bank.full_text),
-                load_places(template.data_path("places")),
-                {"principles": {str(k): v for k, v in pacto["principios"].items()},
-                 "objectives": {int(k): v for k, v in pacto["objetivos"].items()}},
+                load_places(template.data_path("places")), pacto_names(template.data_path("pacto_mundial")),
                 facet_columns(template))  # a facet naming no column fails before anything is written
     db.execute("PRAGMA journal_mode = OFF")  # a scratch file: replacing it whole is the transaction
     db.execute("PRAGMA synchronous = OFF")
@@ -251,7 +258,7 @@ def _indexes(bank: Bank) -> list[str]:
                   "CREATE INDEX fichas_codigo ON fichas (codigo)" if "codigo" in bank.columns else None]
     for table, column in sorted(set(bank.facets.values())):
         with_ficha = "" if table == "fichas" else ", ficha_id"  # fichas' own id is in every index
-        statements.append(f"CREATE INDEX {_name(f'{table}_{column}')} ON {_name(table)} ({_name(column)}{with_ficha})")
+        statements.append(f"CREATE INDEX {quoted(f'{table}_{column}')} ON {quoted(table)} ({quoted(column)}{with_ficha})")
     return [s for s in statements if s]
 
 
@@ -302,13 +309,13 @@ def _sql_type(template: Template, key: str) -> str:
     return "TEXT" if field.type in ("list", "principles", "objectives") else SQL_TYPES.get(field.type, "TEXT")
 
 
-def _name(name: str) -> str:
+def quoted(name: str) -> str:
     """An identifier quoted for SQL."""
     return '"' + name.replace('"', '""') + '"'
 
 
 def _names(names: list[str]) -> str:
-    return ", ".join(map(_name, names))
+    return ", ".join(map(quoted, names))
 
 
 def _refusal(path: Path) -> OSError | None:

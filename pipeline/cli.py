@@ -64,9 +64,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     review = sub.add_parser(
         "review",
-        help="serve the review web page, or move corrections in and out of spreadsheets",
+        help="serve the review and Banco de Saberes web pages, or move corrections in and out of spreadsheets",
         description="Serve a local web page where reviewers fix the fields under the review threshold. "
         "Their corrections are kept in OUT/revisiones.sqlite and re-applied by every `fichas run`. "
+        "The same site searches every ficha of OUT/fichas.sqlite at /banco (the Banco de Saberes). "
         "With --export, --import or --export-corrections it writes or reads a file instead of serving.",
     )
     review.add_argument("--out", type=Path, default=DEFAULT_OUT, metavar="DIR", help=f"output folder (default: {DEFAULT_OUT}/)")

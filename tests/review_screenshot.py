@@ -1,8 +1,12 @@
-"""The queue screenshot in the docs: `python -m tests.review_screenshot docs/revision-cola.png`.
+"""The screenshots in the docs, of the review queue and of the Banco de Saberes:
+
+    python -m tests.review_screenshot docs/revision-cola.png
+    python -m tests.review_screenshot docs/banco.png "/banco?texto=integración&provincia=Carchi"
 
 Runs the two samples of raw/ (the scanned PDF and the old OCR text) into a temporary folder,
-serves the review page over it and has Debian's Chromium take the queue at 1280×800. The
-browser tests start their servers and browser the same way (`serving`, `chromium`).
+serves the review site over it and has Debian's Chromium take the page at PATH (default: the
+queue) at 1280×800. The browser tests start their servers and browser the same way
+(`serving`, `chromium`).
 """
 from __future__ import annotations
 
@@ -46,7 +50,7 @@ def chromium(playwright):
     return playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
 
 
-def screenshot(target: Path) -> None:
+def screenshot(target: Path, path: str = "/") -> None:
     from playwright.sync_api import sync_playwright
 
     with tempfile.TemporaryDirectory() as folder:
@@ -55,20 +59,20 @@ def screenshot(target: Path) -> None:
         with serving(out) as address, sync_playwright() as playwright:
             browser = chromium(playwright)
             page = browser.new_page(viewport=VIEWPORT)
-            page.goto(address + "/")
+            page.goto(address + path)
             target.parent.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(target))
             browser.close()
 
 
 def main(argv: list[str]) -> int:
-    if len(argv) != 1:
-        print("usage: python -m tests.review_screenshot OUT.png", file=sys.stderr)
+    if len(argv) not in (1, 2):
+        print("usage: python -m tests.review_screenshot OUT.png [PATH]", file=sys.stderr)
         return 1
     if not CHROMIUM.exists():
         print(f"tests.review_screenshot: {CHROMIUM} not found (apt-get install chromium)", file=sys.stderr)
         return 3
-    screenshot(Path(argv[0]))
+    screenshot(Path(argv[0]), *argv[1:])
     print(argv[0], file=sys.stderr)
     return 0
 

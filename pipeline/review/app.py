@@ -1,5 +1,6 @@
 """The reviewers' web page: the queue of unsure fields, each shown beside its crop of the page,
-saved to the corrections store that every `fichas run` lays over its outputs.
+saved to the corrections store that every `fichas run` lays over its outputs; and, on the same
+site, the Banco de Saberes pages (`banco_web`) that search the run's fichas.
 
 Server-rendered (Flask + Jinja2, autoescaped: OCR text is data, never markup); the only
 JavaScript is the keyboard shortcuts. Page images come from the run's own documents, found by
@@ -30,6 +31,7 @@ from pipeline.batch import MANIFEST, Manifest
 from pipeline.ingest import TEXT_SUFFIXES, sniff
 from pipeline.limits import DEFAULT_IMAGE_DPI, MIN_IMAGE_DPI
 from pipeline.pdf import PDFIUM
+from pipeline.review.banco_web import blueprint as bank_pages
 from pipeline.review.queue import ReviewItem, as_text, load_items, parse_input, queue
 from pipeline.review.store import STORE_NAME, Conflict, FieldKey, ReviewStore
 
@@ -83,8 +85,8 @@ def create_app(out_dir: Path, template_path: Path | None = None) -> Flask:
     app.config.update(SESSION_COOKIE_SAMESITE="Strict", SESSION_COOKIE_HTTPONLY=True)
     store = ReviewStore(out_dir / STORE_NAME)
     fields = RunFields(out_dir, template_path, store)
-    labels = {name: spec.labels[0] for name, spec in
-              load_template(template_path or DEFAULT_TEMPLATE).fields.items() if spec.labels}
+    template = load_template(template_path or DEFAULT_TEMPLATE)
+    labels = {name: spec.labels[0] for name, spec in template.fields.items() if spec.labels}
     app.jinja_env.filters.update(valor=shown, confianza=lambda c: f"{c:.2f}".replace(".", ","),
                                  nivel=level, nombre=lambda path: Path(path).name,
                                  fecha=lambda iso: iso.replace("T", " ").removesuffix("+00:00"))
@@ -194,6 +196,7 @@ def create_app(out_dir: Path, template_path: Path | None = None) -> Flask:
         image.save(png, "PNG")
         return Response(png.getvalue(), mimetype="image/png", headers={"Cache-Control": "private, max-age=3600"})
 
+    app.register_blueprint(bank_pages(out_dir, template))
     return app
 
 
@@ -201,7 +204,8 @@ def serve(out_dir: Path, host: str = "127.0.0.1", port: int = 8765, template_pat
     """Serve the review page until Ctrl-C; threaded, so a page being rendered holds up no one else."""
     server = make_server(host, port, create_app(out_dir, template_path), threaded=True)
     shown = f"[{host}]" if ":" in host else host
-    print(f"Revisión en http://{shown}:{server.server_port}/ (Ctrl-C para terminar)", file=sys.stderr)
+    print(f"Revisión en http://{shown}:{server.server_port}/, Banco de Saberes en "
+          f"http://{shown}:{server.server_port}/banco (Ctrl-C para terminar)", file=sys.stderr)
     try:
         server.serve_forever()
     except KeyboardInterrupt:

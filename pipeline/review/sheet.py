@@ -63,7 +63,7 @@ def export_queue(out_dir: Path, path: Path, template_path: Path | None = None) -
     sheet.append(COLUMNS)
     for number, item in enumerate(items, start=2):
         for column, value in enumerate(_row(item), start=1):
-            _put(sheet.cell(number, column), value)
+            write_cell(sheet.cell(number, column), value)
     _lay_out(sheet, items)
     atomic_write(path, workbook.save)
     return len(items)
@@ -85,7 +85,7 @@ def _format(item: ReviewItem) -> str:
     return "texto"
 
 
-def _put(target: Cell, value: object) -> None:
+def write_cell(target: Cell, value: object) -> None:
     """Text stays text (OCR that reads "=..." is not a formula), without the control characters
     an xlsx cannot hold."""
     if isinstance(value, str):
