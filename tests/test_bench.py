@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.bench.readme import BEGIN, END, figures, render
 from tests.bench.textmetrics import cer, false_corrections, wer
 from tests.scangen import FAMILIES, HELD_OUT_FAMILY
 
@@ -63,6 +64,9 @@ def test_quick_benchmark_reports_every_measure(tmp_path):
     table = (tmp_path / "quick.md").read_text(encoding="utf-8")
     assert "Side by side on the same" in table and "| legacy |" in table and "Reliability" in table
     assert "held-out family, unseen fichas" in table
+    section = render(figures(result, None, None))  # what the README would say of this run
+    assert section.startswith(BEGIN) and section.endswith(END)
+    assert all(f"| {row['kind']} |" in section for row in result["headline"])
 
 
 def test_the_step_timer_reports_every_step_of_a_scanned_page(capsys):
