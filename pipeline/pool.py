@@ -6,7 +6,6 @@ Both pools take `submit(fn, *args)` and give back a future with `.result()`; the
 """
 from __future__ import annotations
 
-import ctypes
 import os
 import sys
 import threading
@@ -41,7 +40,6 @@ class LocalPool:
     def __init__(self, workers: int | None = None):
         self.workers = workers or os.cpu_count() or 1
         self._threads: list[int] = []
-        _return_large_blocks()
         self._executor = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="tesseract",
                                             initializer=lambda: self._threads.append(threading.get_ident()))
 
@@ -52,27 +50,6 @@ class LocalPool:
         self._executor.shutdown(wait=True, cancel_futures=True)
         if engines := sys.modules.get("pipeline.engines"):  # loaded only by a run that read pages
             engines.close_engines(self._threads)
-
-
-LARGE_BLOCK = 1 << 20
-"""Bytes from which glibc serves an allocation by mmap, returned to the system when freed."""
-
-
-def _return_large_blocks() -> None:
-    """Keep glibc's mmap threshold at LARGE_BLOCK. Page images and Tesseract's buffers (MBs each)
-    are allocated and freed page after page; glibc raises its threshold after the first such
-    frees, and the later ones then come from the heap and fragment it, so the process grew with
-    every document. Fixed: peak memory of a run over 10 typical scans 566 → 503 MB."""
-    if sys.platform.startswith("linux"):
-        try:
-            libc = ctypes.CDLL("libc.so.6")
-        except OSError:  # not glibc (musl): its allocator does not do this
-            return
-        libc.mallopt(M_MMAP_THRESHOLD, LARGE_BLOCK)
-
-
-M_MMAP_THRESHOLD = -3
-"""mallopt's parameter number (malloc.h)."""
 
 
 class SchedulerError(FichasError):
