@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import statistics
 import sys
 from pathlib import Path
@@ -33,7 +34,7 @@ ACCURACY_COLUMNS = (
 
 def figures(bench: dict, speed: dict | None, startup: dict | None) -> dict:
     """What the README shows of the benchmarks' results."""
-    kept = {"accuracy": {"command": bench["command"], "date": bench.get("date"), "headline": bench["headline"]}}
+    kept = {"accuracy": {"command": _reproducing(bench["command"]), "date": bench.get("date"), "headline": bench["headline"]}}
     if speed:
         rounds = speed["rounds"]
         default = speed["engines"][0]
@@ -41,7 +42,7 @@ def figures(bench: dict, speed: dict | None, startup: dict | None) -> dict:
         def median(key: str, field: str | None = "seconds") -> float:
             return statistics.median(t[key][field] if field else t[key] for t in rounds)
 
-        kept["speed"] = {"command": speed["command"], "date": speed.get("date"), "pages": speed["pages"],
+        kept["speed"] = {"command": _reproducing(speed["command"]), "date": speed.get("date"), "pages": speed["pages"],
                          "dpi": speed["dpi"], "cores": speed["cores"], "engine": speed["default_engine"],
                          "rounds": len(rounds), "cli": median("tesseract_cli", None),
                          "fichas": median(f"fichas_{default}"), "fichas_jobs1": median(f"fichas_{default}_jobs1"),
@@ -53,6 +54,11 @@ def figures(bench: dict, speed: dict | None, startup: dict | None) -> dict:
         kept["startup"] = {"command": "python -m tests.bench.startup", "date": startup.get("date"),
                            "first_page": [min(firsts), max(firsts)]}
     return kept
+
+
+def _reproducing(command: str) -> str:
+    """The command without where it wrote its results (`--out DIR`, `--name NAME`)."""
+    return re.sub(r" --(?:out|name) \S+", "", command)
 
 
 def render(kept: dict) -> str:

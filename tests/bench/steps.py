@@ -4,8 +4,8 @@
 
 Every page is rendered once (gray, at --dpi), then each round runs the steps one after the other,
 as `ocr._read` does: ink mask, sideways check, skew estimate, levelling (only where the skew is
-over MIN_SKEW_DEG), ink crop, the PGM for Tesseract, Tesseract (one kept-running process, the
-same one the pipeline uses), the TSV parse, the rulings, and the layout (words → lines). It prints
+over MIN_SKEW_DEG), ink crop, Tesseract (this process's engine, the one the pipeline uses:
+`pipeline.engines`; the CLI engine's PGM writing counts in it), the TSV parse, the rulings, and the layout (words → lines). It prints
 the seconds per page of each step (the median over the rounds) and its share of the page, so a
 step that costs more than it gives shows. Default: the scanned sample in raw/.
 """
@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import tempfile
 import time
 from collections import defaultdict
 from pathlib import Path
@@ -21,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import pypdfium2 as pdfium
 
-from pipeline import ocr, raster, tesseract
+from pipeline import engines, ocr, raster
 from pipeline.layout import words_to_lines
 from pipeline.lines import Rule
 
@@ -39,7 +38,7 @@ def pages(pdfs: list[Path], dpi: int) -> list[np.ndarray]:
     return images
 
 
-def one_page(pixels: np.ndarray, dpi: int, workdir: Path, clock: dict[str, float]) -> None:
+def one_page(pixels: np.ndarray, dpi: int, clock: dict[str, float]) -> None:
     """The steps of ocr._read (no rotation), each added to `clock`."""
     def lap(step: str, started: float) -> float:
         now = time.perf_counter()
@@ -58,9 +57,7 @@ def one_page(pixels: np.ndarray, dpi: int, workdir: Path, clock: dict[str, float
     t = lap("levelling", t)
     left, top, right, bottom = raster.ink_box(pixels, round(ocr.INK_MARGIN_IN * dpi))
     t = lap("ink crop", t)
-    path = ocr._write(pixels[top:bottom, left:right], workdir / "page.pgm")
-    t = lap("PGM written", t)
-    tsv = tesseract.stream(ocr.LANG, ocr.PSM, dpi, ()).read(path, 120)
+    tsv = engines.engine(ocr.LANG, ocr.PSM).read(pixels[top:bottom, left:right], dpi, (), 120)
     t = lap("Tesseract", t)
     points = 72 / dpi
     size = (pixels.shape[1] * points, pixels.shape[0] * points)
@@ -81,14 +78,13 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     images = pages(args.pdfs, args.dpi)
     rounds: dict[str, list[float]] = defaultdict(list)
-    with tempfile.TemporaryDirectory() as tmp:
-        for _ in range(args.rounds):
-            clock: dict[str, float] = defaultdict(float)
-            for pixels in images:
-                one_page(pixels, args.dpi, Path(tmp), clock)
-            for step, seconds in clock.items():
-                rounds[step].append(seconds / len(images))
-    tesseract.close_streams()
+    for _ in range(args.rounds):
+        clock: dict[str, float] = defaultdict(float)
+        for pixels in images:
+            one_page(pixels, args.dpi, clock)
+        for step, seconds in clock.items():
+            rounds[step].append(seconds / len(images))
+    engines.close_engines()
     per_page = {step: statistics.median(values) for step, values in rounds.items()}
     total = sum(per_page.values())
     print(f"{len(images)} pages at {args.dpi} dpi, median of {args.rounds} rounds, one Tesseract")
