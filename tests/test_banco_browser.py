@@ -15,7 +15,7 @@ import pytest
 from openpyxl import load_workbook
 
 from pipeline.batch import run
-from tests.review_screenshot import CHROMIUM, VIEWPORT, chromium, serving
+from tests.review_screenshot import CHROMIUM, VIEWPORT, serving
 from tests.test_banco import has, key, mentions
 from tests.test_review_app import OLD_CATALOGUE, SCANNED_SAMPLE, SCRIPT, hostile_ficha, shared_ocr_cache
 
@@ -30,16 +30,6 @@ def site(tmp_path_factory):
     run([hostile_ficha(folder), OLD_CATALOGUE, SCANNED_SAMPLE], out, shared_ocr_cache(tmp_path_factory))
     with serving(out) as address:
         yield address, json.loads((out / "fichas.json").read_text(encoding="utf-8"))
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = chromium(playwright)
-        yield launched
-        launched.close()
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ import pytest
 from pipeline.batch import run
 from pipeline.review.queue import ReviewItem, load_items, queue
 from pipeline.review.store import STORE_NAME, ReviewStore
-from tests.review_screenshot import CHROMIUM, VIEWPORT, chromium, serving
+from tests.review_screenshot import CHROMIUM, VIEWPORT, serving
 from tests.test_review_app import SCANNED_SAMPLE, SCRIPT, hostile_ficha, shared_ocr_cache
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason=f"{CHROMIUM} not installed (apt-get install chromium)")
@@ -37,16 +37,6 @@ def site(base_run, tmp_path, tmp_path_factory):
     out = Path(shutil.copytree(base, tmp_path / "out"))
     with serving(out) as address:
         yield address, out, inputs, shared_ocr_cache(tmp_path_factory)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = chromium(playwright)
-        yield launched
-        launched.close()
 
 
 @pytest.fixture

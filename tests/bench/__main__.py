@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import json
 import os
 import sys
 import tempfile
@@ -11,8 +10,7 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from pipeline.files import atomic_write_text
-from tests.bench.report import as_json, markdown
+from tests.bench.report import as_json, markdown, save
 from tests.bench.suite import Config, Templates, compare, generated_set, legacy_set, pairs_set
 from tests.scangen import FAMILIES
 
@@ -65,10 +63,8 @@ def main(argv: list[str] | None = None) -> int:
     result = {"command": command, "date": datetime.date.today().isoformat(), "seed": config.seed, "levels": list(config.levels), "families": list(config.families),
               "codes": config.codes, "jobs": config.jobs, "cores": os.cpu_count(),
               "seconds": time.perf_counter() - started, **as_json(sets)}
-    args.out.mkdir(parents=True, exist_ok=True)
     text = markdown(result, command)
-    atomic_write_text(args.out / f"{name}.json", json.dumps(result, ensure_ascii=False, indent=2))
-    atomic_write_text(args.out / f"{name}.md", text)
+    save(args.out, name, result, text)
     print(text)
     print(f"[bench] {result['seconds']:.0f} s; written {args.out / name}.json and .md", file=sys.stderr)
     return 0

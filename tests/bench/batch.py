@@ -13,7 +13,6 @@ Writes out/bench/<name>.json and .md.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shutil
 import sys
@@ -24,8 +23,8 @@ from pathlib import Path
 
 import pypdfium2 as pdfium
 
-from pipeline.files import atomic_write_text
 from tests.bench.baselines import Measured, measured_fichas
+from tests.bench.report import save
 from tests.bench.suite import gold_records
 from tests.scangen import render_pdf
 
@@ -88,9 +87,7 @@ def main(argv: list[str] | None = None) -> int:
         "seconds": time.perf_counter() - started,
     }
     text = markdown(result)
-    args.out.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(args.out / f"{args.name}.json", json.dumps(result, indent=2))
-    atomic_write_text(args.out / f"{args.name}.md", text)
+    save(args.out, args.name, result, text)
     print(text)
     return 0
 

@@ -6,8 +6,11 @@ what the extractor learns; the all-seen figures stand beside them.
 """
 from __future__ import annotations
 
+import json
 import math
+from pathlib import Path
 
+from pipeline.files import atomic_write_text
 from pipeline.evaluate import Report, merge_reports, wrong_below_low
 from tests.bench.suite import STAGES, SetResult
 from tests.scangen import HELD_OUT_FAMILY
@@ -199,3 +202,10 @@ def _cell(summary: dict | None, what: str) -> str:
 
 def _num(value: float | None, digits: int) -> str:
     return "–" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{value:.{digits}f}"
+
+
+def save(out: Path, name: str, result: dict, text: str) -> None:
+    """OUT/NAME.json (every figure) and OUT/NAME.md (its tables), each written atomically."""
+    out.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(out / f"{name}.json", json.dumps(result, ensure_ascii=False, indent=2))
+    atomic_write_text(out / f"{name}.md", text)

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import json
 import os
 import statistics
 import sys
@@ -35,8 +34,8 @@ import pypdfium2 as pdfium
 from PIL import Image
 
 from pipeline import engines, ocr
-from pipeline.files import atomic_write_text
 from tests.bench.baselines import PageImage, measured_fichas, page_images, tesseract_cli
+from tests.bench.report import save
 from tests.bench.suite import content_records
 from tests.scangen import FAMILIES, render_pdf
 
@@ -131,9 +130,7 @@ def main(argv: list[str] | None = None) -> int:
               "date": datetime.date.today().isoformat(), "cores": os.cpu_count(), "jobs": args.jobs, "pages": len(images), "dpi": sorted({i.dpi for i in images}),
               "default_engine": engines.version(), "engines": kinds, "rounds": rounds, "whole": whole}
     text = markdown(result)
-    args.out.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(args.out / f"{args.name}.json", json.dumps(result, indent=2))
-    atomic_write_text(args.out / f"{args.name}.md", text)
+    save(args.out, args.name, result, text)
     print(text)
     return 0
 
