@@ -15,7 +15,7 @@ import pytest
 from openpyxl import load_workbook
 
 from pipeline.batch import run
-from tests.review_screenshot import CHROMIUM, VIEWPORT, serving
+from tests.review_screenshot import CHROMIUM, serving
 from tests.test_banco import has, key, mentions
 from tests.test_review_app import OLD_CATALOGUE, SCANNED_SAMPLE, SCRIPT, hostile_ficha, shared_ocr_cache
 
@@ -30,17 +30,6 @@ def site(tmp_path_factory):
     run([hostile_ficha(folder), OLD_CATALOGUE, SCANNED_SAMPLE], out, shared_ocr_cache(tmp_path_factory))
     with serving(out) as address:
         yield address, json.loads((out / "fichas.json").read_text(encoding="utf-8"))
-
-
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport=VIEWPORT, accept_downloads=True)
-    opened = context.new_page()
-    dialogs: list[str] = []
-    opened.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
-    opened.dialogs = dialogs
-    yield opened
-    context.close()
 
 
 def search(page, text: str) -> None:

@@ -15,7 +15,7 @@ import pytest
 from pipeline.batch import run
 from pipeline.review.queue import ReviewItem, load_items, queue
 from pipeline.review.store import STORE_NAME, ReviewStore
-from tests.review_screenshot import CHROMIUM, VIEWPORT, serving
+from tests.review_screenshot import CHROMIUM, serving
 from tests.test_review_app import SCANNED_SAMPLE, SCRIPT, hostile_ficha, shared_ocr_cache
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason=f"{CHROMIUM} not installed (apt-get install chromium)")
@@ -37,17 +37,6 @@ def site(base_run, tmp_path, tmp_path_factory):
     out = Path(shutil.copytree(base, tmp_path / "out"))
     with serving(out) as address:
         yield address, out, inputs, shared_ocr_cache(tmp_path_factory)
-
-
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport=VIEWPORT)
-    opened = context.new_page()
-    dialogs: list[str] = []
-    opened.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
-    opened.dialogs = dialogs
-    yield opened
-    context.close()
 
 
 def field_path(item: ReviewItem) -> str:
