@@ -19,7 +19,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
+from pipeline.files import read_yaml
 
 DATA = Path(__file__).parent / "data"
 FORMS = DATA / "es_forms.txt"
@@ -37,7 +37,7 @@ DOMAIN_ZIPF = 3.0
 
 def data_yaml(name: str) -> dict:
     """A YAML file of `data/`."""
-    return yaml.safe_load((DATA / name).read_text(encoding="utf-8"))
+    return read_yaml(DATA / name)
 
 
 def data_words(name: str) -> list[str]:

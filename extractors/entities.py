@@ -18,8 +18,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import yaml
-
+from pipeline.files import read_yaml
 from pipeline.text import fold, strip_junk
 
 if TYPE_CHECKING:
@@ -40,7 +39,7 @@ class Entity:
 
 def load_gazetteer(path: Path) -> dict[str, str]:
     """Folded name → canonical name, for provinces, cantons and aliases."""
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data = read_yaml(path)
     names: dict[str, str] = {}
     for province, cantons in data["provincias"].items():
         names[fold(province)] = province
@@ -71,7 +70,7 @@ def _entity_pipeline(gazetteer_path: Path) -> Language:
         {"label": "LOC", "pattern": folded, "id": canonical}
         for folded, canonical in load_gazetteer(gazetteer_path).items()
     ]
-    orgs = yaml.safe_load(ORG_PATTERNS.read_text(encoding="utf-8"))
+    orgs = read_yaml(ORG_PATTERNS)
     for canonical, spec in orgs["organizaciones"].items():
         for phrase in spec.get("frases", []):
             patterns.append({"label": "ORG", "pattern": fold(phrase), "id": canonical})
@@ -103,7 +102,7 @@ def _organisation_shape() -> re.Pattern[str]:
     """An organisation no list names: an acronym (HIAS, ACNUR), or a word an organisation's
     name opens with (`cabezas` of the data file: Fundación, Servicio, Cruz Roja ...) and the
     capitalised words after it ("Fundación Alas de Colibrí", "GAD Municipal de Macará")."""
-    heads = yaml.safe_load(ORG_PATTERNS.read_text(encoding="utf-8"))["cabezas"]
+    heads = read_yaml(ORG_PATTERNS)["cabezas"]
     head = "|".join(re.escape(h) for h in sorted(heads, key=len, reverse=True))
     name = r"(?:\s+(?:(?:de|del|la|las|los|y|para|el|en)\s+)?[A-ZÁÉÍÓÚÑ][\wáéíóúñü]*)*"
     return re.compile(rf"\b(?:(?:{head})|[A-ZÁÉÍÓÚÑ]{{2,6}}s?(?![\wáéíóúñ])){name}")

@@ -30,6 +30,7 @@ from corrections.numbers import read_int
 from extractors.entities import find_entities
 from extractors.labels import LabelMatcher
 from extractors.template import FieldSpec, Template
+from pipeline.files import read_yaml
 from pipeline.text import fold
 
 LENGTHS = Path(__file__).parent / "data" / "longitudes.yml"
@@ -182,7 +183,7 @@ def learn_lengths(records: list[dict], keys: list[str]) -> Lengths:
 
 @lru_cache(maxsize=8)
 def load_lengths(path: Path = LENGTHS) -> Lengths:
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    raw = read_yaml(path)
     return Lengths({key: (float(v["media"]), float(v["dispersion"])) for key, v in raw["campos"].items()})
 
 

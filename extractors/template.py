@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from extractors import DATA_DIR, DEFAULT_TEMPLATE
 from pipeline.errors import TemplateError
+from pipeline.files import read_yaml
 from pipeline.text import fold
 
 Kind = Literal["bp", "lesson"]
@@ -288,7 +289,7 @@ class Template(_Strict):
 def load_template(path: Path = DEFAULT_TEMPLATE) -> Template:
     """Read and validate a template file; raise TemplateError naming the file and the key."""
     try:
-        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        raw = read_yaml(path)
     except (OSError, yaml.YAMLError) as exc:
         raise TemplateError(f"{path}: cannot read template: {exc}") from exc
     try:

@@ -6,7 +6,6 @@ from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
 from rapidfuzz import fuzz, process
 
 from corrections.lexicon import base_lexicon
@@ -17,6 +16,7 @@ from extractors.entities import find_entities, load_gazetteer, names_only, split
 from extractors.fit import Doubts, heading_like
 from extractors.spans import TITLE, Span, agrees_with, assign, join_pieces
 from extractors.template import FieldSpec, Template
+from pipeline.files import read_yaml
 from pipeline.records import FichaBlock, Ficha, FieldValue, Line
 from pipeline.text import fold, strip_junk, strip_marks
 
@@ -332,7 +332,7 @@ _OBJECTIVE = re.compile(r"\bO\w{1,4}tivos?\s*(?P<number>[\dIl|!]{0,3})\s*[:.;]?"
 
 @lru_cache(maxsize=4)
 def _pacto(path: Path) -> dict:
-    return yaml.safe_load(path.read_text(encoding="utf-8"))
+    return read_yaml(path)
 
 
 def _principles(text: str, template: Template) -> tuple[list[str], bool]:

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
 from pipeline.errors import TemplateError
-from pipeline.files import STAGED_SUFFIX
+from pipeline.files import STAGED_SUFFIX, read_yaml
 from pipeline.text import fold
 
 if TYPE_CHECKING:
@@ -202,9 +202,7 @@ def load_places(path: Path) -> dict[str, tuple[str | None, str | None]]:
     province (no canton: "Loja" may mean the city, the gazetteer cannot tell); a canton's or its
     alias's name is the canton, in its province when only one province has a canton so named;
     a province's alias the province. Names in none of these are no place known (None, None)."""
-    import yaml
-
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data = read_yaml(path)
     provinces: dict[str, list[str]] = data["provincias"]
     in_provinces: dict[str, set[str]] = {}
     for province, cantons in provinces.items():
@@ -225,9 +223,7 @@ def load_places(path: Path) -> dict[str, tuple[str | None, str | None]]:
 def pacto_names(path: Path) -> dict[str, dict[object, str]]:
     """The names of the Pacto Mundial's items, from its data file: "principles" by letter,
     "objectives" by number (the kinds of list that have a `nombre` column)."""
-    import yaml
-
-    pacto = yaml.safe_load(path.read_text(encoding="utf-8"))
+    pacto = read_yaml(path)
     return {"principles": {str(k): v for k, v in pacto["principios"].items()},
             "objectives": {int(k): v for k, v in pacto["objetivos"].items()}}
 

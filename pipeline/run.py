@@ -12,13 +12,12 @@ from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
-
 from corrections.repair import Repairer
 from extractors.entities import load_gazetteer
 from extractors.template import Template, load_template
 from extractors.values import extract_ficha
 from pipeline.errors import InputFileError
+from pipeline.files import read_yaml
 from pipeline.ingest import ingest
 from pipeline.limits import IngestLimits
 from pipeline.reader import PageReader
@@ -96,7 +95,7 @@ def repairer_for(template_path: Path) -> Repairer:
         words.extend(w for label in spec.labels for w in label.split())
     words.extend(template.stop_headings)
     words.extend(template.codes.areas.values())
-    pacto = yaml.safe_load(template.data_path("pacto_mundial").read_text(encoding="utf-8"))
+    pacto = read_yaml(template.data_path("pacto_mundial"))
     words.extend(pacto["principios"].values())
     words.extend(pacto["objetivos"].values())
     words.extend(load_gazetteer(template.data_path("places")).values())
