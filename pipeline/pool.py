@@ -1,7 +1,7 @@
 """Where page OCR runs: on this machine (default) or on a Dask distributed cluster.
 
-Both pools take `submit(fn, *args)` and give back a future with `.result()`; the reader in
-`pipeline.ocr` needs nothing else. `fn` is a plain top-level function of picklable arguments
+Both pools take `submit(fn, *args)` and give back a future with `.result()` and
+`.add_done_callback()`; the reader (`pipeline.reader`) needs nothing else. `fn` is a plain top-level function of picklable arguments
 (a page image, its resolution, a timeout), so a remote worker can run it.
 """
 from __future__ import annotations
@@ -19,10 +19,12 @@ from pipeline.errors import FichasError, MissingDependencyError
 class Future(Protocol):
     def result(self, timeout: float | None = None) -> Any: ...
 
+    def add_done_callback(self, fn: Callable[[Any], object]) -> None: ...
+
 
 class Pool(Protocol):
     workers: int
-    """Pages read at once: the reader keeps about twice as many waiting."""
+    """Pages read at once: the reader keeps about as many more rendered and waiting."""
 
     def submit(self, fn: Callable[..., Any], *args: Any) -> Future: ...
 

@@ -28,8 +28,10 @@ if TYPE_CHECKING:  # the OCR stack (pytesseract, numpy, OpenCV) is imported once
     from pipeline import ocr
     from pipeline.cache import OcrCache
 
-WAITING_PER_WORKER = 2
-"""Page images rendered ahead per pool worker: enough to keep it busy, few in memory (~9 MB each)."""
+RENDERED_PER_WORKER = 2
+"""Page images alive at once per pool worker, the one it reads included, over all the documents
+read at the same time: enough to keep it busy, few in memory (~6–9 MB each). Over the whole
+typical benchmark set, a bound per document (two documents at once) made the peak ~30 MB higher."""
 
 
 @dataclass(frozen=True)
@@ -84,6 +86,8 @@ class PageReader:
         self._on_first_text = on_first_text
         """Called once, when the first page with words has been read: extraction is coming."""
         self.counts = ReadCounts()
+        self._rendered = threading.Semaphore(RENDERED_PER_WORKER * self.pool.workers)
+        """Taken by each page image before it is rendered, given back once it has been read."""
         self.engine: str | None = None
         """The OCR engine and its Tesseract (`engines.version()`); None until a page needed OCR."""
         self.engines: dict[str, str] = {}
@@ -107,7 +111,7 @@ class PageReader:
         """The document's `count` pages in order. A page Tesseract fails on stays empty, with a warning."""
         if self.progress:
             self.progress.pages_found(count)
-        queued: deque[Page | tuple[Future, OcrJob, Image.Image]] = deque()
+        queued: deque[Page | tuple[Future, OcrJob, tuple[int, int]]] = deque()
         pages: list[Page] = []
 
         def collect_oldest() -> None:
@@ -115,12 +119,12 @@ class PageReader:
             if isinstance(item, Page):
                 pages.append(item)
                 return
-            future, job, image = item
+            future, job, (width, height) = item
             read = future.result()
             if isinstance(read, str):
                 warnings.append(f"page {job.number}: {read}; page left empty")
                 points = 72 / job.dpi
-                pages.append(Page(job.number, (), "ocr", image.width * points, image.height * points))
+                pages.append(Page(job.number, (), "ocr", width * points, height * points))
             else:
                 if self.cache:
                     self.cache.put(sha256, job.number, self.settings_key(job.dpi), read)
@@ -139,18 +143,39 @@ class PageReader:
                 queued.append(_to_page(cached, job.number))
                 self._text_seen(cached)
                 self._done("cache")
-            elif (image := job.render()) is None:
+            elif (image := self._render(job)) is None:
                 queued.append(Page(job.number, (), "ocr"))
                 self._done("other")
             else:
-                from pipeline.ocr import read_or_fail
-
-                queued.append((self.pool.submit(read_or_fail, image, job.dpi, timeout), job, image))
-            while sum(not isinstance(item, Page) for item in queued) > WAITING_PER_WORKER * self.pool.workers:
+                queued.append((self._submit(image, job.dpi, timeout), job, image.size))
+            while sum(not isinstance(item, Page) for item in queued) > RENDERED_PER_WORKER * self.pool.workers:
                 collect_oldest()
         while queued:
             collect_oldest()
         return pages
+
+    def _render(self, job: OcrJob) -> Image.Image | None:
+        """The page image, rendered once fewer than RENDERED_PER_WORKER per worker are alive.
+        `_submit` gives its place back once it has been read; None (unrenderable) holds none."""
+        self._rendered.acquire()
+        image = None
+        try:
+            image = job.render()
+        finally:
+            if image is None:
+                self._rendered.release()
+        return image
+
+    def _submit(self, image: Image.Image, dpi: float, timeout: float) -> Future:
+        from pipeline.ocr import read_or_fail
+
+        try:
+            future = self.pool.submit(read_or_fail, image, dpi, timeout)
+        except BaseException:
+            self._rendered.release()
+            raise
+        future.add_done_callback(lambda _: self._rendered.release())
+        return future
 
     def _cached(self, sha256: str, job: OcrJob) -> ocr.OcrPage | None:
         if self.cache is None or self.refresh:
