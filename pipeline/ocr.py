@@ -53,6 +53,11 @@ bed's dark edge; printed text keeps out of it (page numbers sit ~6% in)."""
 INK_MARGIN_IN = 0.15
 """Blank paper kept around the ink when the page is cropped for Tesseract: the empty margins
 cost it ~4% of its time and hold nothing to read."""
+ALWAYS = ("textord_disable_pitch_test=1",)
+"""Tesseract variables for every reading. Its search for fixed-pitch (typewriter) rows took ~2.6 %
+of its time on ficha pages, and the LSTM recognizer reads a row the same either way: identical
+words on the 43 scanned pages of the corpus, a typewritten one among them, and on the 12-page
+typical scan of the benchmark."""
 SECOND_LOOK = ("thresholding_method=2",)
 """Tesseract's adaptive (Sauvola) binarization, for a second look at a page that read poorly:
 shaded table cells, bleed-through and uneven light defeat the global threshold there. On the
@@ -202,7 +207,7 @@ def _read(pixels: np.ndarray, dpi: float, rotation: int, timeout: float, mask: n
         skew = 0.0
     left, top, right, bottom = raster.ink_box(pixels, round(INK_MARGIN_IN * dpi))
     try:
-        tsv = engines.engine(LANG, PSM, kind).read(pixels[top:bottom, left:right], round(dpi), config, timeout)
+        tsv = engines.engine(LANG, PSM, kind).read(pixels[top:bottom, left:right], round(dpi), ALWAYS + config, timeout)
     except tesseract.StreamFailed as exc:
         raise OcrFailed(str(exc)) from None
     points = 72 / dpi
