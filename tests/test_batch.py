@@ -233,8 +233,11 @@ def cached_pages(cache: Path) -> int:
 
 
 def start_run(inputs: list[Path], out: Path, jobs: int = 1) -> subprocess.Popen:
+    """The run as a user starts it from a terminal. Ctrl-C is set back to its default: a shell
+    starting the tests in the background (`pytest &`) has them ignore it, and the run inherits that."""
     return subprocess.Popen([sys.executable, "-m", "pipeline.cli", "run", *map(str, inputs), "--out", str(out),
-                             "--jobs", str(jobs), "--quiet"], cwd=ROOT, stderr=subprocess.PIPE, text=True)
+                             "--jobs", str(jobs), "--quiet"], cwd=ROOT, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
 
 
 def wait_for_cached_pages(process: subprocess.Popen, cache: Path, pages: int, timeout: float = 120) -> int:
@@ -277,8 +280,8 @@ def test_a_run_killed_mid_document_resumes_from_the_cache(tmp_path):
 @pytest.mark.slow
 def test_ctrl_c_keeps_the_finished_documents(tmp_path):
     """Ctrl-C while a scan is read: exit 130, the legacy text already done is in the outputs.
-    One document at a time, so the scan is still being read when the signal comes: with two, the
-    6-page scan could finish as the legacy text did, and the run end before the signal."""
+    One document at a time: the scan starts once the legacy text is saved, so it is surely still
+    being read when the signal comes."""
     out = tmp_path / "out"
     process = start_run([LEGACY, SCANNED_SAMPLE], out, jobs=1)
     wait_for_cached_pages(process, out / CACHE, 1)
