@@ -96,7 +96,8 @@ def render(kept: dict) -> str:
         lines += ["", f"Peak memory of the fichas process: {speed['process_mb']:.0f} MB."]
         if whole := speed.get("whole"):
             lines[-1] += (f" The whole typical benchmark set ({whole['pages']} pages): fichas {whole['fichas']['seconds']:.0f} s, "
-                          f"the CLI {whole['tesseract_cli']:.0f} s ({whole['tesseract_cli'] / whole['fichas']['seconds']:.2f}×).")
+                          f"the CLI {whole['tesseract_cli']:.0f} s ({whole['tesseract_cli'] / whole['fichas']['seconds']:.2f}×); "
+                          f"peak memory of the fichas process {whole['fichas']['process_mb']:.0f} MB.")
     if startup := kept.get("startup"):
         fastest, slowest = startup["first_page"]
         lines += ["", f"Start-up, from launch to the first page of a text file, a page image or a PDF "
