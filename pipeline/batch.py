@@ -340,7 +340,6 @@ def _process(todo: list[Path], out_dir: Path, manifest: Manifest, options: Batch
                 manifest.save(out_dir)
                 if progress:
                     progress.document_done(result)
-            # Not on this thread: a Ctrl-C landing in a finalizer the collection runs would be lost.
             loading.submit(_give_back_memory)
     finally:
         documents.shutdown(wait=False, cancel_futures=True)

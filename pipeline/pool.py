@@ -1,8 +1,9 @@
 """Where page OCR runs: on this machine (default) or on a Dask distributed cluster.
 
 Both pools take `submit(fn, *args)` and give back a future with `.result()` and
-`.add_done_callback()`; the reader (`pipeline.reader`) needs nothing else. `fn` is a plain top-level function of picklable arguments
-(a page image, its resolution, a timeout), so a remote worker can run it.
+`.add_done_callback()`; the reader (`pipeline.reader`) needs nothing else. `fn` is a plain
+top-level function of picklable arguments (a page image, its resolution, a timeout), so a
+remote worker can run it.
 """
 from __future__ import annotations
 
