@@ -56,6 +56,7 @@ def ficha_text(lines: list[str], ficha: dict) -> str:
     ("CÓDIGO BP1GN", "CÓDIGO BP1_GN"), ("BP1-GF", "BP1_GF"), ("BP115E", "BP1_ISE"),
     ("BP2-15E", "BP2_ISE"), ("LN1I_GN Se identifican", "LN1_GN Se identifican"),
     ("BP1L_AF", "BP1_AF"), ("BPi1_AH:", "BP1_AH:"), ("BP2_GE", "BP2_GF"), ("BP6_PO", "BP6_PC"),
+    ("LAL_PC", "LA1_PC"), ("BPLISE:", "BP1_ISE:"),  # a 1 read as L (Tesseract 5, degraded scans)
 ])
 def test_codes_are_written_canonically(repairer, raw, fixed):
     text, repairs = repairer.line(raw)
