@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
-from corrections.lexicon import Lexicon, data_yaml, skeleton, zipf_frequency
+from corrections.lexicon import Lexicon, data_yaml, load_languages, skeleton, zipf_frequency
 
 Site = tuple[int, int, str, float]
 """A substitution the token allows: (start, end, replacement, cost)."""
@@ -146,6 +146,7 @@ class WordFixer:
         self._twins: dict[str, str | None] = {}
         self._splits: dict[str, tuple[str, str] | None] = {}
         self._letter_digits = {c for key in confusions.substitutions for c in key if c.isdigit()}
+        load_languages(confusions.foreign_languages)
 
     def wordlike(self, token: str) -> bool:
         """A token with letters whose digits, if any, the confusions read as letters

@@ -340,7 +340,8 @@ def _process(todo: list[Path], out_dir: Path, manifest: Manifest, options: Batch
                 manifest.save(out_dir)
                 if progress:
                     progress.document_done(result)
-            loading.submit(_give_back_memory)
+            if queue or pending:  # not after the last: the run is ending, and a release then only delays it
+                loading.submit(_give_back_memory)
     finally:
         documents.shutdown(wait=False, cancel_futures=True)
         loading.shutdown(wait=False)

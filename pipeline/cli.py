@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import argparse
+import atexit
 import contextlib
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -210,5 +212,23 @@ def _repair(args: argparse.Namespace) -> int:
     return ExitCode.ok
 
 
+def console() -> None:
+    """The `fichas` command."""
+    finish(main())
+
+
+def finish(code: int) -> None:
+    """End the process with `code`: the exit handlers run (engines closed, scratch files
+    removed), Python's teardown does not. Freeing the lexicon, the models and the pages object
+    by object took 0.3–0.4 s after every run's outputs were written and closed; the system
+    frees the memory at once. Threads still working (a last memory release) just stop."""
+    atexit._run_exitfuncs()
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):  # a closed pipe: nothing more can be said
+            stream.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    console()

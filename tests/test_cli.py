@@ -1,6 +1,10 @@
-"""The command line, run in-process: exit codes, one-line errors, outputs, help."""
+"""The command line, run in-process: exit codes, one-line errors, outputs, help; and once as
+the `fichas` command, which ends without Python's teardown."""
 import json
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -8,6 +12,7 @@ import pytest
 from pipeline.cli import main
 
 DATA = Path(__file__).parent / "data"
+SAMPLE = Path(__file__).parents[1] / "raw" / "catalogo_muestra_escaneado.pdf"
 NARRATIVE = DATA / "seeds" / "004_139d8a3b926dea77.txt"
 CLEAN_FICHA = DATA / "seeds" / "001_ce2a060a3a93c4fe.txt"
 
@@ -77,3 +82,31 @@ def test_missing_tesseract_exits_3_with_a_fix(tmp_path, monkeypatch, capsys):
     scan = Path(__file__).parents[1] / "raw" / "catalogo_muestra_escaneado.pdf"
     assert main(["run", str(scan), "--out", str(tmp_path / "out")]) == 3
     assert "tesseract" in capsys.readouterr().err.lower()
+
+
+def test_the_command_ends_with_its_exit_code_output_and_exit_handlers(tmp_path):
+    """`fichas` ends with `finish`, skipping Python's teardown: the exit code, what it printed
+    and the exit handlers (the scratch folder of the CLI engine removed) must survive that."""
+    import pikepdf
+
+    page = tmp_path / "pagina.pdf"
+    with pikepdf.open(SAMPLE) as sample, pikepdf.new() as one:
+        one.pages.append(sample.pages[0])
+        one.save(page)
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}  # output buffered, as usual
+    env.update(TMPDIR=str(scratch), FICHAS_OCR_ENGINE="cli")
+    command = [sys.executable, "-m", "pipeline.cli"]
+    run = subprocess.run([*command, "run", str(page), str(tmp_path / "nada.pdf"), "--out", str(tmp_path / "out")],
+                         capture_output=True, text=True, env=env)
+    assert run.returncode == 2, run.stderr
+    assert "nada.pdf: no such file or folder" in run.stderr and "1 OCR'd" in run.stderr
+    assert (tmp_path / "out" / "fichas.json").exists()
+    assert not list(scratch.iterdir())  # the engine's page images went with their folder
+
+    dump = tmp_path / "viejo.txt"
+    dump.write_text("La poblacién de nifios.\n", encoding="utf-8")
+    repair = subprocess.run([*command, "repair", str(dump)], capture_output=True, text=True, env=env)
+    assert repair.returncode == 0, repair.stderr
+    assert repair.stdout == "La población de niños.\n"  # still in the stream's buffer at the end

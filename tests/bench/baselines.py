@@ -107,11 +107,11 @@ def ocrmypdf_then_pdfplumber(pdfs: list[Path], jobs: int) -> Baseline:
 
 _MEASURED_RUN = """
 import json, sys
-from pipeline.cli import main
+from pipeline.cli import finish, main
 code = main(sys.argv[2:])
 status = dict(l.split(":", 1) for l in open("/proc/self/status") if ":" in l)
 open(sys.argv[1], "w").write(json.dumps({"process_mb": int(status["VmHWM"].split()[0]) / 1024}))
-sys.exit(code)
+finish(code)
 """
 
 
@@ -134,9 +134,13 @@ def measured_fichas(args: list[str], env: dict[str, str] | None = None) -> Measu
         process = subprocess.Popen([sys.executable, "-c", _MEASURED_RUN, str(report), *args],
                                    env={**os.environ, **(env or {})})
         tesseract_kb = 0
-        while process.poll() is None:
+        while True:
             tesseract_kb = max(tesseract_kb, _tesseract_peak_kb())
-            time.sleep(0.2)
+            try:
+                process.wait(timeout=0.2)  # returns as the run ends, not at the next sample
+                break
+            except subprocess.TimeoutExpired:
+                pass
         seconds = time.perf_counter() - start
         if process.returncode != 0:
             raise subprocess.CalledProcessError(process.returncode, args)

@@ -68,8 +68,8 @@ class _FirstPage:
 
 sys.meta_path.insert(0, _FirstPage())
 sys.argv = ["fichas", *sys.argv[1:]]
-from pipeline.cli import main
-sys.exit(main(sys.argv[1:]))
+from pipeline.cli import finish, main
+finish(main(sys.argv[1:]))
 """ % (MARK_ENV, MARK_ENV)
 
 LOADS = {
