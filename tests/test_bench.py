@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.bench.readme import BEGIN, END, figures, render
+from tests.bench.readme import BEGIN, END, FIGURES, figures, render
 from tests.bench.textmetrics import cer, false_corrections, wer
 from tests.scangen import FAMILIES, HELD_OUT_FAMILY
 
@@ -76,3 +76,27 @@ def test_the_step_timer_reports_every_step_of_a_scanned_page(capsys):
     steps.main(["--rounds", "1", "--dpi", "150"])
     rows = [line.split(" | ")[0].strip("| ") for line in capsys.readouterr().out.splitlines() if line.startswith("| ")]
     assert rows[1:] == ["ink mask", "sideways check", "skew estimate", "levelling", "ink crop", "Tesseract", "TSV parse", "rulings", "layout", "all"]
+
+
+@pytest.mark.slow
+def test_the_speed_benchmark_reports_every_measure(tmp_path, monkeypatch):
+    """`python -m tests.bench.speed --whole` on a small scale: a 2-page document, and a 3-page scan
+    standing in for the whole set (rendering all of it would take minutes)."""
+    from tests.bench import speed
+
+    monkeypatch.setattr(speed, "every_scan", lambda folder, seed: [speed.one_document(folder, 3, seed)])
+    speed.main(["--pages", "2", "--rounds", "1", "--whole", "--out", str(tmp_path), "--name", "speed"])
+    result = json.loads((tmp_path / "speed.json").read_text(encoding="utf-8"))
+    (turn,) = result["rounds"]
+    for kind in result["engines"]:
+        assert turn[f"fichas_{kind}"]["seconds"] > 0 and turn[f"fichas_{kind}"]["process_mb"] > 50
+        assert turn[f"{kind}_alone"] > 0
+    assert turn["tesseract_cli"] > 0
+    whole = speed.whole_set(result["whole"])
+    assert len(result["whole"]["rounds"]) == speed.WHOLE_ROUNDS and result["whole"]["pages"] == 3
+    assert whole["ratio"] > 0 and whole["process_mb"] > 50
+    assert whole["fichas_jobs1"] > 0.5 * whole["fichas"]  # its own run read the pages: nothing was up to date
+    kept = json.loads(FIGURES.read_text(encoding="utf-8"))  # the README's accuracy figures, with these speeds
+    kept["speed"] = figures({"command": "python -m tests.bench", "headline": []}, result, None)["speed"]
+    section = render(kept)
+    assert f"({whole['ratio']:.2f}×)" in section and f"{whole['process_mb']:.0f} MB" in section

@@ -18,6 +18,7 @@ import sys
 from pathlib import Path
 
 from pipeline.files import atomic_write_text
+from tests.bench.speed import whole_set
 
 ROOT = Path(__file__).resolve().parents[2]
 README = ROOT / "README.md"
@@ -95,9 +96,11 @@ def render(kept: dict) -> str:
             lines.append(f"| {label} | {seconds:.1f} | {speed['pages'] / seconds:.2f} | {cli / seconds:.2f}× |")
         lines += ["", f"Peak memory of the fichas process: {speed['process_mb']:.0f} MB."]
         if whole := speed.get("whole"):
-            lines[-1] += (f" The whole typical benchmark set ({whole['pages']} pages): fichas {whole['fichas']['seconds']:.0f} s, "
-                          f"the CLI {whole['tesseract_cli']:.0f} s ({whole['tesseract_cli'] / whole['fichas']['seconds']:.2f}×); "
-                          f"peak memory of the fichas process {whole['fichas']['process_mb']:.0f} MB.")
+            figures = whole_set(whole)
+            lines[-1] += (f" The whole typical benchmark set ({whole['pages']} pages, {len(whole['rounds'])} rounds taking turns): "
+                          f"fichas {figures['fichas']:.0f} s, the CLI {figures['tesseract_cli']:.0f} s ({figures['ratio']:.2f}×), "
+                          f"`--jobs 1` {figures['fichas_jobs1']:.0f} s ({figures['fichas_jobs1'] / figures['fichas']:.2f}× slower); "
+                          f"peak memory of the fichas process {figures['process_mb']:.0f} MB.")
     if startup := kept.get("startup"):
         fastest, slowest = startup["first_page"]
         lines += ["", f"Start-up, from launch to the first page of a text file, a page image or a PDF "
