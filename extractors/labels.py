@@ -75,9 +75,23 @@ class LabelMatcher:
             _Label(key, text, squash(text)[0], cs, _word_ends(text)) for key, text, cs in labels
         ]
         self._labels = sorted(built, key=lambda l: len(l.squashed), reverse=True)
+        self._tails = [
+            [(label.squashed[start:], _is_tail(label.text.split()[k + 1:], label.squashed[start:]))
+             for k, start in enumerate(label.word_ends[:-1])]
+            for label in self._labels
+        ]
+        """Per label, each tail a split label may leave: (squashed tail, worth stripping on any
+        line), for `tail_length`."""
+        self._matched: dict[str, LabelHit | None] = {}
 
     def match(self, line: str) -> LabelHit | None:
-        """The label the line opens with, if any: any full label first, then a label's head."""
+        """The label the line opens with, if any: any full label first, then a label's head.
+        Remembered by line: a ficha's lines are matched more than once."""
+        if line not in self._matched:
+            self._matched[line] = self._match(line)
+        return self._matched[line]
+
+    def _match(self, line: str) -> LabelHit | None:
         stripped = line.strip()
         if not stripped:
             return None
@@ -92,7 +106,7 @@ class LabelMatcher:
                     return hit if heads else self._longer_head(label, hit, stripped, line_sq, index)
         return None
 
-    def _longer_head(self, label: _Label, hit: LabelHit, line: str, line_sq: str, index: list[int]) -> LabelHit:
+    def _longer_head(self, label: _Label, hit: LabelHit, line: str, line_sq: str, index: tuple[int, ...]) -> LabelHit:
         """A longer label that opens with this one, its head printed on this line, wins: the
         heading "Condiciones y contexto relevantes: limitaciones o" / "consejos en términos de
         ..." is one heading cut in two, not a heading and then the label "Consejos ..."."""
@@ -197,13 +211,12 @@ class LabelMatcher:
         stripped = line.lstrip()
         offset = len(line) - len(stripped)
         line_sq, index = squash(stripped)
-        for label in self._labels:
+        for label, tails in zip(self._labels, self._tails):
             if label.case_sensitive:
                 continue
-            for k, start in enumerate(label.word_ends[:-1]):
-                tail = label.squashed[start:]
+            for tail, a_tail in tails:
                 after_its_head = label.key == after_head and len(tail) >= MIN_TAIL_CHARS
-                if not (after_its_head or _is_tail(label.text.split()[k + 1:], tail)) or len(line_sq) < len(tail):
+                if not (after_its_head or a_tail) or len(line_sq) < len(tail):
                     continue
                 best = _best_prefix(tail, stripped, line_sq, index)
                 if best is not None:
@@ -221,7 +234,7 @@ class LabelMatcher:
                 return LabelHit(label.key, label.text, strip_junk(line[len(variant):]), False)
         return None
 
-    def _match_prefix(self, label: _Label, line: str, line_sq: str, index: list[int], head: bool) -> LabelHit | None:
+    def _match_prefix(self, label: _Label, line: str, line_sq: str, index: tuple[int, ...], head: bool) -> LabelHit | None:
         """The whole label (or, with `head`, its first words only) at the start of the line."""
         target = label.squashed
         if not label.text[:1].isalnum():
@@ -298,7 +311,7 @@ def _is_tail(words: list[str], squashed: str) -> bool:
     return len(words) >= 2 or words[-1].endswith(")")
 
 
-def _best_prefix(head: str, line: str, line_sq: str, index: list[int]) -> tuple[int, int] | None:
+def _best_prefix(head: str, line: str, line_sq: str, index: tuple[int, ...]) -> tuple[int, int] | None:
     """(squashed length, edits) of the line prefix that best matches `head` and ends a word, if close enough."""
     best_len, best_dist = None, _allowed_edits(len(head)) + 1
     for length in range(max(1, len(head) - 2), min(len(line_sq), len(head) + 2) + 1):

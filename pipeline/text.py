@@ -18,14 +18,16 @@ def fold(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
 
 
-def squash(text: str) -> tuple[str, list[int]]:
-    """Letters and digits of `fold(text)`, with each one's index in `text`."""
+@lru_cache(maxsize=8192)
+def squash(text: str) -> tuple[str, tuple[int, ...]]:
+    """Letters and digits of `fold(text)`, with each one's index in `text`. Cached: label
+    matching squashes each line, and each label's words, again for every label it tries."""
     chars, index = [], []
     for i, ch in enumerate(text):
         for c in _squashed(ch):
             chars.append(c)
             index.append(i)
-    return "".join(chars), index
+    return "".join(chars), tuple(index)
 
 
 @lru_cache(maxsize=4096)
