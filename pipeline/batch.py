@@ -317,17 +317,12 @@ def _process(todo: list[Path], out_dir: Path, manifest: Manifest, options: Batch
     # OCR'd; spaCy (~0.6 s) once a page has text, so that extraction does not wait for either.
     loading = ThreadPoolExecutor(max_workers=1, thread_name_prefix="load")
     repairer = loading.submit(repairer_for, template_path)
-    loading.submit(_set_aside)
     chosen = {"max_pages": options.max_pages, "max_image_pixels": options.max_image_pixels}
     limits = IngestLimits(**{k: v for k, v in chosen.items() if v is not None})
     cache = OcrCache(cache_path(out_dir, options))
-
-    def extraction_coming() -> None:
-        loading.submit(entity_pipeline, template.data_path("places"))
-        loading.submit(_set_aside)
-
     reader = PageReader(make_pool(options.executor, options.jobs, options.scheduler), cache,
-                        refresh=options.force, progress=progress, on_first_text=extraction_coming)
+                        refresh=options.force, progress=progress,
+                        on_first_text=lambda: loading.submit(entity_pipeline, template.data_path("places")))
     documents = ThreadPoolExecutor(max_workers=reader.pool.workers, thread_name_prefix="document")
     try:
         pending: set[Future[DocumentResult]] = set()
@@ -354,15 +349,6 @@ def _process(todo: list[Path], out_dir: Path, manifest: Manifest, options: Batch
         cache.close()
         report.pages_ocr, report.pages_cached = reader.counts.ocr, reader.counts.cache
         report.ocr_engine = reader.engine
-
-
-def _set_aside() -> None:
-    """Take what is alive now, a model just built (the repairer's lexicon, spaCy's pipeline)
-    and the modules, out of the garbage collector's sight (`gc.freeze`): it lives as long as
-    the run, and every full collection walked it all, ~80 ms each; over the 35 typical scans of
-    the benchmark, 3.3 s of CPU taken from Tesseract. The price: a reference cycle alive at
-    this moment is never collected, which bounds it to the pages of the documents being read."""
-    gc.freeze()
 
 
 def _give_back_memory() -> None:
