@@ -48,12 +48,16 @@ def figures(bench: dict, speed: dict | None, startup: dict | None) -> dict:
                          "rounds": len(rounds), "cli": median("tesseract_cli", None),
                          "fichas": median(f"fichas_{default}"), "fichas_jobs1": median(f"fichas_{default}_jobs1"),
                          "engine_alone": median(f"{default}_alone", None),
+                         "fallback": {"engine": "cli", "fichas": median("fichas_cli"), "engine_alone": median("cli_alone", None)}
+                         if default != "cli" and "cli" in speed["engines"] else None,
                          "process_mb": max(t[f"fichas_{default}"]["process_mb"] for t in rounds),
                          "whole": speed.get("whole")}
     if startup:
         firsts = [m["first_page"]["median"] for m in startup["measures"].values() if m.get("first_page")]
+        read = [m["first_ocr"]["median"] for m in startup["measures"].values() if m.get("first_ocr")]
         kept["startup"] = {"command": "python -m tests.bench.startup", "date": startup.get("date"),
-                           "first_page": [min(firsts), max(firsts)]}
+                           "first_page": [min(firsts), max(firsts)],
+                           "first_ocr": [min(read), max(read)] if read else None}
     return kept
 
 
@@ -94,6 +98,11 @@ def render(kept: dict) -> str:
                                ("`fichas run --jobs 1`", speed["fichas_jobs1"]),
                                ("the OCR engine alone, no fichas around it", speed["engine_alone"])):
             lines.append(f"| {label} | {seconds:.1f} | {speed['pages'] / seconds:.2f} | {cli / seconds:.2f}× |")
+        if fallback := speed.get("fallback"):
+            for label, seconds in ((f"`fichas run` with the fallback engine (`FICHAS_OCR_ENGINE={fallback['engine']}`)",
+                                    fallback["fichas"]),
+                                   ("the fallback engine alone", fallback["engine_alone"])):
+                lines.append(f"| {label} | {seconds:.1f} | {speed['pages'] / seconds:.2f} | {cli / seconds:.2f}× |")
         lines += ["", f"Peak memory of the fichas process: {speed['process_mb']:.0f} MB."]
         if whole := speed.get("whole"):
             figures = whole_set(whole)
@@ -105,6 +114,10 @@ def render(kept: dict) -> str:
         fastest, slowest = startup["first_page"]
         lines += ["", f"Start-up, from launch to the first page of a text file, a page image or a PDF "
                       f"(`{startup['command']}`{_on(startup)}): {fastest:.2f}–{slowest:.2f} s."]
+        if startup.get("first_ocr"):
+            fastest, slowest = startup["first_ocr"]
+            lines[-1] += (f" From launch until Tesseract is handed the first page of a 1-page scan (the PDF or image "
+                          f"opened, the page drawn, levelled and cropped): {fastest:.2f}–{slowest:.2f} s.")
     lines += ["", END]
     return "\n".join(lines)
 

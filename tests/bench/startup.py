@@ -7,8 +7,10 @@ before the process is spawned:
 - `python -c pass` (the interpreter alone: the floor), `fichas --help`;
 - a no-op re-run: a one-line text file already extracted into OUT;
 - first page: until `pipeline.run.process_document` is first called, i.e. the batch is set
-  up (inputs hashed, template, repair lexicon and OCR pool ready) and the first document is
-  about to be read; then end to end (to exit), for
+  up (inputs hashed, template and OCR pool ready, the repair lexicon building in the
+  background) and the first document is about to be read; first page with Tesseract: until an
+  OCR engine is first handed a page (the PDF opened, the page drawn, levelled and cropped:
+  what a user waits for before the first page is being read); then end to end (to exit), for
   - a one-line text file (no ficha in it: no extraction),
   - one ficha of the old OCR text (`raw/catalogo_oim_ocr_antiguo.txt`, its first ficha),
   - a 1-page scan (PNG: page 5 of `raw/catalogo_muestra_escaneado.pdf`, the start of LA1_AH, at 200 dpi) and the
@@ -35,42 +37,57 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-MARK_ENV = "FICHAS_BENCH_FIRST_PAGE"
+MARKS = {"first_page": ("FICHAS_BENCH_FIRST_PAGE", "pipeline.run", ("process_document",)),
+         "first_ocr": ("FICHAS_BENCH_FIRST_OCR", "pipeline.engines", ("InProcess.read", "Cli.read"))}
+"""What the child marks, by measure: (environment variable naming the mark file, module, its
+functions whose first call is the moment)."""
 
 CHILD = r"""
 import importlib.util, os, sys, time
 
-class _FirstPage:
-    # Wraps pipeline.run.process_document when that module is first imported: the first call
-    # writes the monotonic clock (system-wide on Linux) to the file named by the environment.
+MARKS = %r
+
+class _Marks:
+    # Wraps the marked functions of each module when it is first imported: the first call of
+    # any of them writes the monotonic clock (system-wide on Linux) to the file named by the
+    # measure's environment variable.
     def find_spec(self, name, path=None, target=None):
-        if name != "pipeline.run":
+        marks = [(env, names) for env, module, names in MARKS.values() if module == name and env in os.environ]
+        if not marks:
             return None
         sys.meta_path.remove(self)
-        spec = importlib.util.find_spec(name)
+        try:
+            spec = importlib.util.find_spec(name)
+        finally:
+            sys.meta_path.insert(0, self)
         run_module = spec.loader.exec_module
 
         def exec_module(module):
             run_module(module)
-            real = module.process_document
-
-            def process_document(*args, **kwargs):
-                if "%s" in os.environ and not getattr(process_document, "seen", False):
-                    process_document.seen = True
-                    with open(os.environ["%s"], "w") as fh:
-                        fh.write(repr(time.monotonic()))
-                return real(*args, **kwargs)
-
-            module.process_document = process_document
+            for env, names in marks:
+                for qualified in names:
+                    owner, _, attr = qualified.rpartition(".")
+                    holder = getattr(module, owner) if owner else module
+                    setattr(holder, attr, _marking(getattr(holder, attr), env))
 
         spec.loader.exec_module = exec_module
         return spec
 
-sys.meta_path.insert(0, _FirstPage())
+
+def _marking(real, env):
+    def marked(*args, **kwargs):
+        if not os.path.exists(os.environ[env]):
+            with open(os.environ[env], "w") as fh:
+                fh.write(repr(time.monotonic()))
+        return real(*args, **kwargs)
+    return marked
+
+
+sys.meta_path.insert(0, _Marks())
 sys.argv = ["fichas", *sys.argv[1:]]
 from pipeline.cli import finish, main
 finish(main(sys.argv[1:]))
-""" % (MARK_ENV, MARK_ENV)
+""" % (MARKS,)
 
 LOADS = {
     "lexicon": "from corrections.lexicon import base_lexicon as f; f()",
@@ -81,19 +98,22 @@ LOADS = {
 }
 
 
-def timed(argv: list[str], mark: Path | None = None) -> tuple[float, float | None]:
-    """Seconds from spawn to exit, and to the first page when `mark` is given."""
+def timed(argv: list[str], work: Path | None = None) -> tuple[float, dict[str, float]]:
+    """Seconds from spawn to exit, and to each mark the run reached (`MARKS`) when `work` is
+    given (the folder for the mark files)."""
     env = dict(os.environ)
-    if mark is not None:
-        mark.unlink(missing_ok=True)
-        env[MARK_ENV] = str(mark)
+    files = {}
+    if work is not None:
+        for measure, (variable, _, _) in MARKS.items():
+            files[measure] = work / measure
+            files[measure].unlink(missing_ok=True)
+            env[variable] = str(files[measure])
     started = time.monotonic()
     done = subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, text=True)
     ended = time.monotonic()
     if done.returncode not in (0, 2):
         raise RuntimeError(f"{' '.join(argv)} failed ({done.returncode}): {done.stderr[-2000:]}")
-    first = float(mark.read_text()) - started if mark is not None and mark.exists() else None
-    return ended - started, first
+    return ended - started, {m: float(f.read_text()) - started for m, f in files.items() if f.exists()}
 
 
 def in_process(code: str) -> float:
@@ -131,20 +151,18 @@ def make_inputs(folder: Path) -> dict[str, Path]:
 
 def measure(runs: int, work: Path) -> dict:
     fichas = [sys.executable, "-c", CHILD]
-    mark = work / "first-page"
     results: dict[str, dict] = {}
 
-    def repeat(name: str, prepare, argv: list[str], with_mark: bool = False) -> None:
-        totals, firsts = [], []
+    def repeat(name: str, prepare, argv: list[str], with_marks: bool = False) -> None:
+        totals: list[float] = []
+        marks: dict[str, list[float]] = {}
         for _ in range(runs):
             prepare()
-            total, first = timed(argv, mark if with_mark else None)
+            total, reached = timed(argv, work if with_marks else None)
             totals.append(total)
-            if first is not None:
-                firsts.append(first)
-        results[name] = {"end_to_end": summary(totals)}
-        if firsts:
-            results[name]["first_page"] = summary(firsts)
+            for measure, seconds in reached.items():
+                marks.setdefault(measure, []).append(seconds)
+        results[name] = {"end_to_end": summary(totals), **{m: summary(v) for m, v in marks.items()}}
         print(f"  {name}: {results[name]}", file=sys.stderr)
 
     def nothing() -> None:
@@ -165,9 +183,9 @@ def measure(runs: int, work: Path) -> dict:
 
     for name, path in inputs.items():
         argv = fichas + ["run", str(path), "--out", str(out), "-q"]
-        repeat(name, fresh, argv, with_mark=True)
+        repeat(name, fresh, argv, with_marks=True)
         if "scan" in name:
-            repeat(f"{name}, OCR cached", keep_cache, argv, with_mark=True)
+            repeat(f"{name}, OCR cached", keep_cache, argv, with_marks=True)
     fresh()
     noop = fichas + ["run", str(inputs["one-line text"]), "--out", str(out), "-q"]
     timed(noop)
@@ -179,13 +197,14 @@ def measure(runs: int, work: Path) -> dict:
 
 
 def table(results: dict) -> str:
-    rows = ["| measure | first page (s) | end to end / load (s) |", "|---|---|---|"]
+    rows = ["| measure | first page (s) | first page with Tesseract (s) | end to end / load (s) |", "|---|---|---|---|"]
 
     def cell(s: dict | None) -> str:
         return f"{s['median']:.3f} ({s['min']:.3f}–{s['max']:.3f})" if s else ""
 
     for name, r in results.items():
-        rows.append(f"| {name} | {cell(r.get('first_page'))} | {cell(r.get('end_to_end') or r.get('in_process'))} |")
+        rows.append(f"| {name} | {cell(r.get('first_page'))} | {cell(r.get('first_ocr'))} "
+                    f"| {cell(r.get('end_to_end') or r.get('in_process'))} |")
     return "\n".join(rows)
 
 
