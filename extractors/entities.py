@@ -5,9 +5,9 @@ the project carries, so nothing is downloaded and results do not depend on a mod
 Matching runs on accent-folded lower-case text, so OCR that lost accents still finds
 "Tulcán" in "Tulcan", and the canonical, accented name comes back as the entity id.
 
-spaCy takes ~0.7 s to import: it is imported when the first entity is looked for, or in the
-background while a scan's pages are read once one has text (`pipeline.batch`), so a run that
-finds no ficha never pays it.
+spaCy takes ~1 s to import: it is imported when the first entity is looked for, or by a run
+in the background once a page is with Tesseract (`pipeline.batch`), so that extraction does not
+wait for it.
 """
 from __future__ import annotations
 

@@ -23,14 +23,15 @@ import hashlib
 import json
 import logging
 import os
+import threading
 import time
-from collections.abc import Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, CancelledError, Future, ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import Literal, Protocol, TypeVar
 
 from pipeline.emit import OUTPUT_NAMES, write_outputs
 from pipeline.errors import OutputError
@@ -39,6 +40,7 @@ from pipeline.records import DocumentResult
 from pipeline.review.store import STORE_NAME, Correction, ReviewStore
 
 log = logging.getLogger("fichas")
+T = TypeVar("T")
 
 INPUT_SUFFIXES = {".pdf", ".png", ".jpg", ".jpeg", ".tif", ".tiff", ".heic", ".heif", ".txt"}
 MANIFEST = "manifest.json"
@@ -313,16 +315,13 @@ def _process(todo: list[Path], out_dir: Path, manifest: Manifest, options: Batch
     from pipeline.run import process_document, repairer_for
 
     template = load_template(template_path)
-    # The repairer (~0.4 s, most of it the lexicon) is built while the first pages are read and
-    # OCR'd; spaCy (~0.6 s) once a page has text, so that extraction does not wait for either.
-    loading = ThreadPoolExecutor(max_workers=1, thread_name_prefix="load")
-    repairer = loading.submit(repairer_for, template_path)
+    loading = _Loader(with_pages=functools.partial(entity_pipeline, template.data_path("places")))
+    repairer = loading.wanted(loading.submit(repairer_for, template_path))
     chosen = {"max_pages": options.max_pages, "max_image_pixels": options.max_image_pixels}
     limits = IngestLimits(**{k: v for k, v in chosen.items() if v is not None})
     cache = OcrCache(cache_path(out_dir, options))
-    reader = PageReader(make_pool(options.executor, options.jobs, options.scheduler), cache,
-                        refresh=options.force, progress=progress,
-                        on_first_text=lambda: loading.submit(entity_pipeline, template.data_path("places")))
+    reader = PageReader(make_pool(options.executor, options.jobs, options.scheduler, on_reading=loading.ocr_started),
+                        cache, refresh=options.force, progress=progress)
     documents = ThreadPoolExecutor(max_workers=reader.pool.workers, thread_name_prefix="document")
     try:
         pending: set[Future[DocumentResult]] = set()
@@ -344,11 +343,64 @@ def _process(todo: list[Path], out_dir: Path, manifest: Manifest, options: Batch
                 loading.submit(_give_back_memory)
     finally:
         documents.shutdown(wait=False, cancel_futures=True)
-        loading.shutdown(wait=False)
+        loading.close()
         reader.close()
         cache.close()
         report.pages_ocr, report.pages_cached = reader.counts.ocr, reader.counts.cache
         report.ocr_engine = reader.engine
+
+
+class _Loader:
+    """Builds what extraction needs, the repairer and spaCy, on one background thread: once a
+    page is with Tesseract, or once a document needs them, whichever comes first.
+
+    Both are ~1.7 s of Python holding its lock. Built from the start of a run, they slowed the
+    imports and the drawing that bring the first page to Tesseract (a 1-page scan reached it
+    1.2–1.4 s after launch, now ~0.8 s), and spaCy waited for a page with text. Built while
+    Tesseract reads, they use the core a short document leaves idle (a 1-page scanned PDF: 3.6 s
+    → 2.4 s end to end) and share the cores on a long one (12 pages, the benchmark's 35 scans: as
+    before, within noise).
+    """
+
+    def __init__(self, with_pages: Callable[[], object]) -> None:
+        """`with_pages`: built too, last, once pages are read (spaCy: a run of text files has it
+        built by its first extraction, and one that finds no ficha never)."""
+        self._with_pages: Callable[[], object] | None = with_pages
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="load")
+        self._go = threading.Event()
+        self._lock = threading.Lock()
+        self._closed = False
+
+    def ocr_started(self) -> None:
+        """A page is with Tesseract: start building, `with_pages` too. Any thread, any number of times."""
+        with self._lock:
+            build, self._with_pages = self._with_pages, None
+            if build is not None and not self._closed:
+                self.submit(build)
+        self._go.set()
+
+    def submit(self, build: Callable[..., T], *args: object) -> Future[T]:
+        return self._executor.submit(self._when_started, build, *args)
+
+    def wanted(self, future: Future[T]) -> Callable[[], T]:
+        """A function giving the future's value, starting the building first if need be."""
+        def value() -> T:
+            self._go.set()
+            return future.result()
+        return value
+
+    def close(self) -> None:
+        """Build nothing more; what is being built finishes on its own."""
+        with self._lock:
+            self._closed = True
+            self._executor.shutdown(wait=False, cancel_futures=True)
+        self._go.set()
+
+    def _when_started(self, build: Callable[..., T], *args: object) -> T:
+        self._go.wait()
+        if self._closed:
+            raise CancelledError("the run ended before it was needed")
+        return build(*args)
 
 
 def _give_back_memory() -> None:

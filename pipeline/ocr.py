@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from pipeline import engines, tesseract
+from pipeline import engines, pool, tesseract
 from pipeline.files import scratch_dir
 from pipeline.lines import Rule
 from pipeline.records import Word
@@ -206,6 +206,7 @@ def _read(pixels: np.ndarray, dpi: float, rotation: int, timeout: float, mask: n
     else:
         skew = 0.0
     left, top, right, bottom = raster.ink_box(pixels, round(INK_MARGIN_IN * dpi))
+    pool.reading()
     try:
         tsv = engines.engine(LANG, PSM, kind).read(pixels[top:bottom, left:right], round(dpi), ALWAYS + config, timeout)
     except tesseract.StreamFailed as exc:

@@ -32,19 +32,37 @@ class Pool(Protocol):
     def close(self) -> None: ...
 
 
+_worker = threading.local()
+"""In a LocalPool's thread, `.pool` is that pool."""
+
+
+def reading() -> None:
+    """Said as a prepared page is handed to Tesseract: the local pool this thread works for, if
+    any, calls its `on_reading`."""
+    if (pool := getattr(_worker, "pool", None)) is not None and pool.on_reading is not None:
+        pool.on_reading()
+
+
 class LocalPool:
     """`workers` threads, each with its own single-threaded Tesseract (`pipeline.engines`).
 
     Tesseract runs in a subprocess or, in process, with the GIL released, so threads are enough
     to keep one Tesseract per core busy (measured 1.8× pages/s on 2 cores with the CLI) without
     copying page images between processes. Each thread keeps its engine until the pool closes.
+    `on_reading` is called (from a worker thread, maybe at once from two) each time a page is
+    handed to Tesseract: from then on a core reads without needing Python's lock.
     """
 
-    def __init__(self, workers: int | None = None):
+    def __init__(self, workers: int | None = None, on_reading: Callable[[], object] | None = None):
         self.workers = workers or os.cpu_count() or 1
+        self.on_reading = on_reading
         self._threads: list[int] = []
         self._executor = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="tesseract",
-                                            initializer=lambda: self._threads.append(threading.get_ident()))
+                                            initializer=self._start_worker)
+
+    def _start_worker(self) -> None:
+        self._threads.append(threading.get_ident())
+        _worker.pool = self
 
     def submit(self, fn: Callable[..., Any], *args: Any) -> Future:
         return self._executor.submit(fn, *args)
@@ -68,7 +86,7 @@ class DaskPool:
     core there (`dask worker ADDRESS --nthreads N --nworkers 1`) matches the local setup.
     """
 
-    def __init__(self, address: str, timeout: float = 10.0):
+    def __init__(self, address: str, timeout: float = 10.0, on_reading: Callable[[], object] | None = None):
         try:
             from distributed import Client
         except ImportError:
@@ -81,6 +99,8 @@ class DaskPool:
             raise SchedulerError(f"cannot reach the Dask scheduler at {address}: {exc}") from None
         threads = self._client.nthreads()
         self.workers = max(1, sum(threads.values()))
+        if on_reading is not None:
+            on_reading()  # the pages are read on other machines: no core here waits for them
 
     def submit(self, fn: Callable[..., Any], *args: Any) -> Future:
         # pure=False: two pages are never "the same task", and hashing a page image costs time.
@@ -90,12 +110,14 @@ class DaskPool:
         self._client.close()
 
 
-def make_pool(executor: str = "local", jobs: int | None = None, scheduler: str | None = None) -> Pool:
-    """The pool a run asked for: `local` with `jobs` Tesseracts, or `dask` at `scheduler`."""
+def make_pool(executor: str = "local", jobs: int | None = None, scheduler: str | None = None,
+              on_reading: Callable[[], object] | None = None) -> Pool:
+    """The pool a run asked for: `local` with `jobs` Tesseracts, or `dask` at `scheduler`.
+    `on_reading`: called once pages are being read (see LocalPool)."""
     if executor == "local":
-        return LocalPool(jobs)
+        return LocalPool(jobs, on_reading)
     if executor == "dask":
         if not scheduler:
             raise FichasError("--executor dask needs --scheduler ADDRESS (e.g. tcp://10.0.0.5:8786)")
-        return DaskPool(scheduler)
+        return DaskPool(scheduler, on_reading=on_reading)
     raise FichasError(f"unknown executor {executor!r}: use local or dask")

@@ -78,13 +78,11 @@ class PageReader:
     """
 
     def __init__(self, pool: Pool | None = None, cache: OcrCache | None = None, *, refresh: bool = False,
-                 progress: PageProgress | None = None, on_first_text: Callable[[], object] | None = None):
+                 progress: PageProgress | None = None):
         self.pool = pool or LocalPool()
         self.cache = cache
         self.refresh = refresh
         self.progress = progress
-        self._on_first_text = on_first_text
-        """Called once, when the first page with words has been read: extraction is coming."""
         self.counts = ReadCounts()
         self._rendered = threading.Semaphore(RENDERED_PER_WORKER * self.pool.workers)
         """Taken by each page image before it is rendered, given back once it has been read."""
@@ -129,7 +127,6 @@ class PageReader:
                 if self.cache:
                     self.cache.put(sha256, job.number, self.settings_key(job.dpi), read)
                 pages.append(_to_page(read, job.number))
-                self._text_seen(read)
             self._done("ocr")
 
         for job in jobs:
@@ -141,7 +138,6 @@ class PageReader:
                 self._done("other")
             elif (cached := self._cached(sha256, job)) is not None:
                 queued.append(_to_page(cached, job.number))
-                self._text_seen(cached)
                 self._done("cache")
             elif (image := self._render(job)) is None:
                 queued.append(Page(job.number, (), "ocr"))
@@ -181,11 +177,6 @@ class PageReader:
         if self.cache is None or self.refresh:
             return None
         return self.cache.get(sha256, job.number, self.settings_key(job.dpi))
-
-    def _text_seen(self, read: ocr.OcrPage) -> None:
-        if read.words and self._on_first_text:
-            call, self._on_first_text = self._on_first_text, None
-            call()
 
     def _done(self, how: PageOrigin) -> None:
         self.counts.add(how)

@@ -7,7 +7,7 @@ many documents and emits the outputs.
 from __future__ import annotations
 
 import time
-from concurrent.futures import Future
+from collections.abc import Callable
 from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
@@ -26,12 +26,12 @@ from pipeline.furniture import drop_page_furniture
 from pipeline.segment import segment
 
 
-def process_document(path: Path, template: Template, repairer: Repairer | Future[Repairer],
+def process_document(path: Path, template: Template, repairer: Repairer | Callable[[], Repairer],
                      password: str | None = None, limits: IngestLimits | None = None,
                      reader: PageReader | None = None) -> DocumentResult:
     """Ingest one file and extract its fichas; a file that cannot be read becomes `failed`.
 
-    `repairer` may still be in the making (a Future): it is waited for once the pages are read."""
+    `repairer` may still be in the making: a function that gives it, called once the pages are read."""
     started = time.perf_counter()
     try:
         document = ingest(path, password=password, limits=limits, reader=reader)
@@ -39,8 +39,8 @@ def process_document(path: Path, template: Template, repairer: Repairer | Future
         return DocumentResult(path, None, 0, "failed", error=f"{exc.reason} ({exc.hint})" if exc.hint else exc.reason,
                               seconds={"ingest": time.perf_counter() - started})
     ingested = time.perf_counter() - started
-    if isinstance(repairer, Future):
-        repairer = repairer.result()
+    if not isinstance(repairer, Repairer):
+        repairer = repairer()
     result = extract_document(document, template, repairer)
     result.seconds = {"ingest": ingested, **result.seconds}
     return result

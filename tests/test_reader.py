@@ -1,14 +1,19 @@
-"""The page reader tells the run once, and only once, that a page with text has been read: the
-run then loads spaCy in the background while the other pages are OCR'd. Documents read at the
-same time share its bound on the page images in memory."""
+"""A local pool tells the run as each page is handed to Tesseract (a blank page never is): the
+run then builds the repairer and spaCy beside it. Until then nothing of that is built, unless a
+document needs it. Documents read at the same time share the reader's bound on the page images
+in memory."""
 from __future__ import annotations
 
 import threading
+import time
 import weakref
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import CancelledError, ThreadPoolExecutor
+
+import pytest
 
 from PIL import Image, ImageDraw, ImageFont
 
+from pipeline.batch import _Loader
 from pipeline.pool import LocalPool
 from pipeline.reader import RENDERED_PER_WORKER, OcrJob, PageReader
 
@@ -25,19 +30,44 @@ def page(text: str | None) -> Image.Image:
     return image
 
 
-def test_the_first_page_with_text_is_announced_once_and_a_blank_page_never():
-    announced: list[int] = []
-    reader = PageReader(LocalPool(1), on_first_text=lambda: announced.append(len(announced)))
+def test_the_pool_tells_as_a_page_goes_to_tesseract_and_a_blank_page_never_does():
+    handed: list[str] = []
+    reader = PageReader(LocalPool(1, on_reading=lambda: handed.append(threading.current_thread().name)))
     try:
-        blank = [OcrJob(1, 200.0, lambda: page(None))]
-        reader.read("blank", blank, 1, 60, [])
-        assert announced == []
-        texts = [OcrJob(n, 200.0, lambda: page("Lecciones aprendidas en Tulcán")) for n in (1, 2, 3)]
-        pages = reader.read("texts", texts, 3, 60, [])
+        reader.read("blank", [OcrJob(1, 200.0, lambda: page(None))], 1, 60, [])
+        assert handed == []
+        texts = [OcrJob(n, 200.0, lambda: page("Lecciones aprendidas en Tulcán")) for n in (1, 2)]
+        pages = reader.read("texts", texts, 2, 60, [])
         assert all(p.lines for p in pages)
-        assert announced == [0]
+        assert len(handed) >= 2 and all(name.startswith("tesseract") for name in handed)
     finally:
         reader.close()
+
+
+def test_the_loader_builds_nothing_until_ocr_starts_or_a_document_needs_it():
+    built: list[str] = []
+    loader = _Loader(with_pages=lambda: built.append("spacy"))
+    repairer = loader.submit(lambda: built.append("repairer") or "repairer")
+    time.sleep(0.3)  # a thread free to build would have built by now
+    assert built == []
+    assert loader.wanted(repairer)() == "repairer"  # a text document needs it: spaCy waits for pages
+    time.sleep(0.3)
+    assert built == ["repairer"]
+    loader.ocr_started()
+    loader.ocr_started()  # two OCR threads say so
+    deadline = time.monotonic() + 10
+    while "spacy" not in built and time.monotonic() < deadline:
+        time.sleep(0.01)
+    time.sleep(0.2)
+    assert built == ["repairer", "spacy"]
+    loader.close()
+
+    idle = _Loader(with_pages=lambda: built.append("never"))
+    never = idle.submit(lambda: built.append("never"))
+    idle.close()
+    with pytest.raises(CancelledError):
+        never.result(timeout=10)
+    assert built == ["repairer", "spacy"]
 
 
 def test_documents_read_at_once_share_the_bound_on_page_images_in_memory():
