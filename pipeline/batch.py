@@ -319,9 +319,13 @@ def _process(todo: list[Path], out_dir: Path, manifest: Manifest, options: Batch
     repairer = loading.wanted(loading.submit(repairer_for, template_path))
     chosen = {"max_pages": options.max_pages, "max_image_pixels": options.max_image_pixels}
     limits = IngestLimits(**{k: v for k, v in chosen.items() if v is not None})
-    cache = OcrCache(cache_path(out_dir, options))
-    reader = PageReader(make_pool(options.executor, options.jobs, options.scheduler, on_reading=loading.ocr_started),
-                        cache, refresh=options.force, progress=progress)
+    try:
+        cache = OcrCache(cache_path(out_dir, options))
+        reader = PageReader(make_pool(options.executor, options.jobs, options.scheduler, on_reading=loading.ocr_started),
+                            cache, refresh=options.force, progress=progress)
+    except BaseException:
+        loading.close()  # its waiting task would keep the interpreter from exiting
+        raise
     documents = ThreadPoolExecutor(max_workers=reader.pool.workers, thread_name_prefix="document")
     try:
         pending: set[Future[DocumentResult]] = set()

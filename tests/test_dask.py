@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -68,3 +70,8 @@ def test_an_unreachable_scheduler_is_a_clear_error(raw, tmp_path, capsys):
 def test_dask_needs_a_scheduler(raw, tmp_path, capsys):
     assert main(["run", str(raw), "--out", str(tmp_path / "out"), "--executor", "dask"]) == 1
     assert "--executor dask needs --scheduler ADDRESS" in capsys.readouterr().err
+    # The run's loader thread is not left waiting: it would keep the interpreter from exiting.
+    deadline = time.monotonic() + 20
+    while any(t.name.startswith("load_") for t in threading.enumerate()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not any(t.name.startswith("load_") for t in threading.enumerate())
